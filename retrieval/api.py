@@ -1,0 +1,70 @@
+"""The search API the dialogue layer calls, and its swappable interface.
+
+    retriever = build_retriever(settings)             # once per process, lazily
+    hits = retriever.search("red tshirt under 500")   # -> [Hit(product, score, why)]
+    retriever.get("123"); retriever.similar("123")
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Protocol, Sequence
+
+from retrieval.filters import Filters
+from retrieval.schema import Product
+
+
+class UnknownProductError(KeyError):
+    """Raised by ``get``/``similar`` for an id that is not in the catalog."""
+
+    def __init__(self, product_id: str):
+        super().__init__(product_id)
+        self.product_id = product_id
+
+    def __str__(self) -> str:
+        return f"unknown product id {self.product_id!r}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result. ``why`` names the matched constraints, for explanations."""
+
+    product: Product
+    score: float
+    why: List[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits plus what the engine did to get them (for "I relaxed X" replies)."""
+
+    hits: List[Hit]
+    filters: Filters          # the filters finally applied
+    relaxed: List[str]        # constraint names dropped because nothing matched
+    query_text: str           # the text left after filters were parsed out
+
+
+class Retriever(Protocol):
+    """What actions depend on. ``retrieval.engine.SearchEngine`` implements it;
+    ``retrieval.memory.InMemoryRetriever`` is a small dependency-free one for tests."""
+
+    def search(
+        self,
+        text: str,
+        filters: Optional[Filters] = None,
+        exclude_ids: Sequence[str] = (),
+        k: int = 10,
+        profile: Optional[dict] = None,
+    ) -> List[Hit]: ...
+
+    def search_detailed(
+        self,
+        text: str,
+        filters: Optional[Filters] = None,
+        exclude_ids: Sequence[str] = (),
+        k: int = 10,
+        profile: Optional[dict] = None,
+    ) -> SearchResult: ...
+
+    def get(self, product_id: str) -> Product: ...
+
+    def similar(self, product_id: str, k: int = 5) -> List[Hit]: ...

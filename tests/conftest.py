@@ -1,0 +1,20 @@
+"""Shared pytest fixtures: paths to ../shared and skip markers."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("USE_TF", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SHOPGUIDE_SHARED_DIR", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "datasets").is_dir():
+        pytest.skip(f"../shared datasets not found at {SHARED} (a fresh clone has none)")
+    return SHARED
