@@ -66,7 +66,7 @@ def evaluate_catalog(args) -> Dict:
     if catalog.errors:
         print(f"note: {len(catalog.errors)} catalog rows skipped; first: {catalog.errors[0]}", file=sys.stderr)
     fields = tuple(args.fields.split(",")) if args.fields else PROTOCOL_FIELDS.get(catalog.name, ("name", "brand", "category", "attributes"))
-    fusion = config_for(f"{catalog.name}")
+    fusion = _fusion_arg(args.fusion, config_for(catalog.name))
     engine = build_engine(catalog, encoder_name=args.encoder, factory=args.factory, fields=fields, fusion=fusion, progress=True)
     baseline = BM25Index([doc_text(p, fields) for p in catalog.products])
     ids = np.array([p.id for p in catalog.products])
@@ -74,11 +74,12 @@ def evaluate_catalog(args) -> Dict:
     depth = max(50, args.k)
 
     # warm-up (first-call allocations are not a chat turn's cost)
+    parse = not args.no_filters
     for q in queries[:3]:
-        engine.search_detailed(q["query"], k=depth)
+        engine.search_detailed(q["query"], k=depth, parse=parse)
     out = {"ndcg": [], "recall": [], "bm25_ndcg": [], "bm25_recall": [], "ms": [], "bm25_ms": []}
     for i, q in enumerate(queries):
-        res, ms = _timed(lambda: engine.search_detailed(q["query"], k=depth))
+        res, ms = _timed(lambda: engine.search_detailed(q["query"], k=depth, parse=parse))
         ranked = [h.product.id for h in res.hits]
         scores, bms = _timed(lambda: baseline.scores(q["query"]))
         top = np.argsort(-scores, kind="stable")[:depth]
@@ -94,7 +95,7 @@ def evaluate_catalog(args) -> Dict:
             print(f"  {i + 1}/{len(queries)} queries", file=sys.stderr, flush=True)
     return _summary(out, args.k, extra={
         "catalog": catalog.name, "n_products": len(catalog), "fields": list(fields),
-        "factory": args.factory, "fusion": fusion.__dict__,
+        "factory": args.factory, "fusion": fusion.__dict__, "query_filters": parse,
         "index_build": engine.index.build_stats,
     })
 
@@ -106,7 +107,8 @@ def evaluate_candidates(args) -> Dict:
     from retrieval.rerank import CandidateRanker
 
     queries = _read_queries(Path(args.queries), args.limit)
-    ranker = CandidateRanker(get_encoder(args.encoder), [c["text"] for q in queries for c in q["candidates"]], config_for("candidates"))
+    cfg = _fusion_arg(args.fusion, config_for("candidates"))
+    ranker = CandidateRanker(get_encoder(args.encoder), [c["text"] for q in queries for c in q["candidates"]], cfg)
     for q in queries[:3]:
         ranker.rank(q["query"], [c["text"] for c in q["candidates"]], title=q.get("title"))
     out = {"ndcg": [], "recall": [], "bm25_ndcg": [], "bm25_recall": [], "ms": [], "bm25_ms": []}
@@ -123,6 +125,16 @@ def evaluate_candidates(args) -> Dict:
         out["ms"].append(ms)
         out["bm25_ms"].append(bms)
     return _summary(out, args.k, extra={"catalog": "none", "fusion": ranker.cfg.__dict__})
+
+
+def _fusion_arg(value: Optional[str], tuned):
+    """``--fusion dense|bm25|rrf|z:0.3|minmax:0.5`` overrides the tuned fusion."""
+    if not value:
+        return tuned
+    method, _, weight = value.partition(":")
+    if method not in ("dense", "bm25", "rrf", "z", "minmax"):
+        raise SystemExit(f"--fusion: unknown method {method!r}")
+    return tuned.with_(method=method, **({"dense_weight": float(weight)} if weight else {}))
 
 
 def _summary(out: Dict[str, List[float]], k: int, extra: Dict) -> Dict:
@@ -149,6 +161,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--fields", help="override the protocol's searchable fields, comma-separated")
     ap.add_argument("--encoder", default=os.environ.get("SHOPGUIDE_ENCODER", "all-MiniLM-L6-v2"))
     ap.add_argument("--factory", default=os.environ.get("SHOPGUIDE_INDEX_FACTORY", "Flat"), help="FAISS factory string")
+    ap.add_argument("--fusion", help="override the tuned fusion: dense | bm25 | rrf | z:W | minmax:W")
+    ap.add_argument("--no-filters", action="store_true", help="no query understanding (plain text search)")
     ap.add_argument("--limit", type=int, help="evaluate only the first N queries")
     ap.add_argument("--limit-products", type=int, help="load only the first N catalog rows")
     args = ap.parse_args(argv)
