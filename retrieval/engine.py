@@ -36,10 +36,31 @@ class FilterArrays:
         ps = catalog.products
         self.price = np.array([p.price if p.price is not None else np.nan for p in ps], dtype=np.float64)
         self.brand = np.array([(p.brand or "").lower() for p in ps], dtype=object)
+        self._brand_ids = {b: i for i, b in enumerate(dict.fromkeys(self.brand.tolist()))}
+        self.brand_code = np.array([self._brand_ids[b] for b in self.brand.tolist()], dtype=np.int32)
         self.colour_text = np.array([colour_text(p) for p in ps], dtype=object)
         self.category = [[c.lower() for c in p.category] for p in ps]
         self.stock = {s: np.array([p.in_stock_at(s) for p in ps]) for s in catalog.stores}
         self.n = len(ps)
+        self._masks: Dict[tuple, np.ndarray] = {}
+
+    def _cached(self, key: tuple, make) -> np.ndarray:
+        if key not in self._masks:
+            if len(self._masks) > 256:
+                self._masks.clear()
+            self._masks[key] = make()
+        return self._masks[key]
+
+    def brand_mask(self, brands) -> np.ndarray:
+        codes = [self._brand_ids[b] for b in brands if b in self._brand_ids]
+        return np.isin(self.brand_code, codes)
+
+    def _colour_mask(self, colour: str) -> np.ndarray:
+        pat = re.compile(rf"\b{re.escape(colour)}\b")
+        return self._cached(("colour", colour), lambda: np.fromiter((bool(pat.search(t)) for t in self.colour_text), dtype=bool, count=self.n))
+
+    def _category_mask(self, category: str) -> np.ndarray:
+        return self._cached(("category", category), lambda: np.fromiter((any(category in c for c in cats) for cats in self.category), dtype=bool, count=self.n))
 
     def mask(self, f: Filters) -> np.ndarray:
         m = np.ones(self.n, dtype=bool)
@@ -49,14 +70,13 @@ class FilterArrays:
             if f.min_price is not None:
                 m &= self.price >= f.min_price
         if f.brands:
-            m &= np.isin(self.brand, list(f.brands))
+            m &= self.brand_mask(f.brands)
         if f.exclude_brands:
-            m &= ~np.isin(self.brand, list(f.exclude_brands))
+            m &= ~self.brand_mask(f.exclude_brands)
         if f.colour:
-            pat = re.compile(rf"\b{re.escape(f.colour)}\b")
-            m &= np.fromiter((bool(pat.search(t)) for t in self.colour_text), dtype=bool, count=self.n)
+            m &= self._colour_mask(f.colour)
         if f.category:
-            m &= np.fromiter((any(f.category in c for c in cats) for cats in self.category), dtype=bool, count=self.n)
+            m &= self._category_mask(f.category)
         if f.in_stock_at:
             m &= self.stock.get(f.in_stock_at, np.zeros(self.n, dtype=bool))
         return m
@@ -83,6 +103,8 @@ class SearchEngine:
         self.bm25 = BM25Index([doc_text(p, self.fields) for p in catalog.products])
         self.arrays = FilterArrays(catalog)
         self._lock = threading.Lock()  # adds/removes vs searches
+        self._doc_terms: Dict[int, frozenset] = {}
+        _single_threaded_search()
 
     # -- Retriever API ---------------------------------------------------------------
     def search(self, text: str, filters: Optional[Filters] = None, exclude_ids: Sequence[str] = (), k: int = 10, profile: Optional[dict] = None) -> List[Hit]:
@@ -234,7 +256,7 @@ class SearchEngine:
                 score = score + sign * 0.5 * spread * (cheapness - 0.5)
         brands = set(parsed.soft_brands) | {b.lower() for b in (profile or {}).get("brands", [])}
         if brands:
-            score = score + 0.5 * spread * np.isin(self.arrays.brand[rows], list(brands))
+            score = score + 0.5 * spread * self.arrays.brand_mask(brands)[rows]
         return score
 
     def _why(self, p: Product, f: Filters, terms: set, lexical_match: bool) -> List[str]:
@@ -260,6 +282,14 @@ class SearchEngine:
         if not why:
             why.append("close in meaning to your request")
         return why
+
+
+def _single_threaded_search() -> None:
+    """One OpenMP thread per FAISS query: a chat turn searches one vector, and on a
+    small busy machine extra threads only spin against each other."""
+    import faiss
+
+    faiss.omp_set_num_threads(int(__import__("os").environ.get("SHOPGUIDE_QUERY_THREADS", "1")))
 
 
 def build_engine(

@@ -166,9 +166,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--limit", type=int, help="evaluate only the first N queries")
     ap.add_argument("--limit-products", type=int, help="load only the first N catalog rows")
     args = ap.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(int(os.environ.get("SHOPGUIDE_TORCH_THREADS", "2")))
     result = evaluate_candidates(args) if args.catalog == "none" else evaluate_catalog(args)
     print(json.dumps(result))
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import List, Sequence
 
@@ -15,10 +16,21 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: Sequence[str]) -> List[List[str]]:
-    import bm25s
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def tokenize(texts: Sequence[str]) -> List[List[str]]:
+    """bm25s's default analysis (lower-case, ``\\w\\w+`` tokens, English stopwords,
+    Snowball stemming) without its per-call progress-bar overhead."""
+    stop, stem = _stopwords(), _stemmer().stemWords
+    return [stem([t for t in _TOKEN.findall(text.lower()) if t not in stop]) for text in texts]
 
 
 class BM25Index:
