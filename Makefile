@@ -22,7 +22,7 @@ lock:
 	@scripts/setup_venv.sh --relock
 
 index: setup
-	$(PY) -m retrieval.build --catalog $(CATALOG)
+	$(PY) -m retrieval.build --catalog $(CATALOG) $(if $(MAPPING),--mapping $(MAPPING))
 
 bench-retrieval: setup
 	$(PY) -m retrieval.bench
