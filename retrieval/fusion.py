@@ -25,11 +25,13 @@ class FusionConfig:
         return replace(self, **kw)
 
 
-# Tuned on ../shared/eval/*.dev.jsonl (see README "Search quality"); "default" for other catalogs.
+# Tuned on ../shared/eval/*.dev.jsonl (weight sweeps of z-score, min-max and RRF fusion;
+# see README "Search quality"). "default" serves catalogs without a dev set.
 TUNED: Dict[str, FusionConfig] = {
-    "default": FusionConfig(method="z", dense_weight=0.5),
-    "bigbasket": FusionConfig(method="z", dense_weight=0.3),
-    "candidates": FusionConfig(method="z", dense_weight=0.7),
+    "default": FusionConfig(method="minmax", dense_weight=0.5),
+    "bigbasket": FusionConfig(method="z", dense_weight=0.3),      # rich text: lean on BM25
+    "instacart": FusionConfig(method="minmax", dense_weight=0.7),  # names only: lean on dense
+    "candidates": FusionConfig(method="z", dense_weight=0.67),     # ePQA answer ranking
 }
 
 
