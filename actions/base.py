@@ -1,0 +1,111 @@
+"""What every shopping action shares: the turn it reads, how it replies, its error policy."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import constants as C
+from actions import services
+from actions.replies import render
+from retrieval.api import UnknownProductError
+from retrieval.schema import Product
+from shopper.store import ShopperStore, StoreUnavailable, get_store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    """One user turn as the actions see it, plus where replies go."""
+
+    dispatcher: CollectingDispatcher
+    tracker: Tracker
+    sender: str = ""
+    text: str = ""
+    intent: str = ""
+    entities: List[Dict[str, Any]] = field(default_factory=list)
+    channel: str = ""
+    metadata: Dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, dispatcher: CollectingDispatcher, tracker: Tracker) -> "Turn":
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        if text.startswith("/"):  # a button payload (/intent{"entity": ...}): its entities say it all
+            text = ""
+        return cls(
+            dispatcher=dispatcher,
+            tracker=tracker,
+            sender=tracker.sender_id,
+            text=text,
+            intent=(latest.get("intent") or {}).get("name") or "",
+            entities=list(latest.get("entities") or []),
+            channel=tracker.get_latest_input_channel() or "",
+            metadata=dict(latest.get("metadata") or {}),
+        )
+
+    @property
+    def store(self) -> ShopperStore:
+        return get_store()
+
+    @property
+    def retriever(self) -> Any:
+        return services.get_retriever()
+
+    @property
+    def wants_cards(self) -> bool:
+        return self.channel in C.CARD_CHANNELS
+
+    def say(self, act: str, facts: Optional[Dict[str, Any]] = None, cards: Optional[Sequence[Dict[str, Any]]] = None,
+            buttons: Optional[List[Dict[str, str]]] = None, kind: str = "product_cards") -> str:
+        """Render ``act`` and send it, with cards on channels that show them."""
+        text = render(act, facts or {})
+        kwargs: Dict[str, Any] = {"text": text}
+        if buttons:
+            kwargs["buttons"] = buttons
+        if cards and self.wants_cards:
+            kwargs["json_message"] = {"type": kind, "act": act, "cards": list(cards)}
+        self.dispatcher.utter_message(**kwargs)
+        return text
+
+    def shown_products(self) -> List[Product]:
+        """The last shown list, in order (ids no longer in the catalog are dropped)."""
+        out = []
+        for pid in self.store.get_shown(self.sender):
+            try:
+                out.append(self.retriever.get(pid))
+            except UnknownProductError:
+                logger.warning("shown product %s is gone from the catalog", pid)
+        return out
+
+
+class ShopAction(Action, ABC):
+    """Base of the shopping actions: runs ``act`` off the event loop and never goes silent."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        """Do the work, send replies with ``turn.say``, return Rasa events."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        turn = Turn.of(dispatcher, tracker)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(None, self.act, turn) or []
+        except StoreUnavailable as e:
+            logger.error("%s: %s", self.name(), e)
+            turn.say("store_down")
+        except UnknownProductError as e:
+            turn.say("unknown_product", {"product_id": e.product_id[:80]})
+        except Exception:  # noqa: BLE001 - a reply is better than silence
+            logger.exception("%s failed", self.name())
+            turn.say("search_down")
+        return []

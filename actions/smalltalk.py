@@ -1,0 +1,46 @@
+"""Greetings, help, yes/no outside a question, and the fallbacks."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk.events import UserUtteranceReverted
+
+from actions import services
+from actions.base import ShopAction, Turn
+from actions.flow import describe
+
+ACTS = {
+    "greet": "greet", "goodbye": "goodbye", "thanks": "thanks", "help": "help",
+    "bot_challenge": "bot_challenge", "out_of_scope": "out_of_scope", "nlu_fallback": "fallback",
+    "deny": "deny", "skip": "skip",
+}
+
+
+class ActionSmalltalk(ShopAction):
+    """One action for every conversational act that needs no product data."""
+
+    def name(self) -> Text:
+        return "action_smalltalk"
+
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        act = ACTS.get(turn.intent, "fallback")
+        if act in ("deny", "skip"):
+            ctx = turn.store.get_context(turn.sender)
+            if ctx.offer:  # "no" to "shall I drop the colour?"
+                ctx.offer = None
+                turn.store.save_context(turn.sender, ctx)
+                turn.say("keep_constraints", {"constraints": describe(ctx.get_filters(), services.currency())})
+                return []
+        turn.say(act)
+        return []
+
+
+class ActionDefaultFallback(ShopAction):
+    """Rasa's core fallback (no confident next action), phrased like the rest."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        turn.say("fallback")
+        return [UserUtteranceReverted()]

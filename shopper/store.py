@@ -1,0 +1,291 @@
+"""The shopper store: everything the actions remember about a shopper.
+
+Key schema (``P`` = the alphanumeric prefix, default ``shopguide``; ``S`` = the
+Rasa sender id). Documented in docs/dialogue.md.
+
+====================================  ======  =====================================================
+key                                   type    value
+====================================  ======  =====================================================
+``P:shopper:S:ctx``                   string  JSON ``SearchContext``: query, filters, offer, focus
+``P:shopper:S:shown``                 string  JSON list of the product ids shown last, in order
+``P:shopper:S:seen``                  set     every product id shown since the search began
+``P:shopper:S:cart``                  hash    product id -> quantity
+``P:shopper:S:profile``               hash    field -> value (e.g. ``store``, ``liked_brands``)
+``P:tracker:S``                       string  Rasa's tracker (RedisTrackerStore)
+``P:lock:S``                          string  Rasa's conversation lock (RedisLockStore)
+====================================  ======  =====================================================
+
+The first three expire ``session_ttl_s`` after the last write; cart and profile
+after ``profile_ttl_s``.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Set
+from urllib.parse import urlsplit, urlunsplit
+
+from retrieval.filters import Filters
+
+
+class StoreUnavailable(RuntimeError):
+    """Redis could not be reached. The message names the URL and REDIS_URL."""
+
+
+def redact(url: str) -> str:
+    """``redis://:secret@host:6379/0`` -> ``redis://***@host:6379/0``."""
+    parts = urlsplit(url)
+    if parts.password or parts.username:
+        host = parts.hostname or ""
+        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def unavailable_message(url: str, error: Exception) -> str:
+    return (
+        f"Redis is unreachable at {redact(url)} ({error.__class__.__name__}: {error}). "
+        "Start it, or point REDIS_URL at a running Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/0); "
+        "with REDIS_URL unset, `make run` starts an embedded one."
+    )
+
+
+@dataclass
+class SearchContext:
+    """What the shopper is looking for right now (kept across refinements)."""
+
+    query: str = ""                               # product words, e.g. "kettle"
+    filters: Dict[str, Any] = field(default_factory=dict)  # Filters as JSON
+    hint: str = ""                                # occasion words from a vague request ("gift for mom")
+    offer: Optional[str] = None                   # constraint offered for relaxing ("colour")
+    focus: Optional[str] = None                   # product id last talked about
+    price_preference: Optional[str] = None        # "low" | "high"
+    anchor: Optional[str] = None                  # leaf category of the first list: refinements stay in it
+
+    def get_filters(self) -> Filters:
+        return filters_from_json(self.filters)
+
+    def set_filters(self, f: Filters) -> None:
+        self.filters = filters_to_json(f)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: Optional[str]) -> "SearchContext":
+        if not raw:
+            return cls()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return cls()
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def filters_to_json(f: Filters) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for k, v in f.dict().items():
+        if isinstance(v, (set, frozenset)):
+            if v:
+                out[k] = sorted(v)
+        elif v is not None:
+            out[k] = v
+    return out
+
+
+def filters_from_json(data: Optional[Dict[str, Any]]) -> Filters:
+    data = dict(data or {})
+    for k in ("brands", "exclude_brands"):
+        if k in data:
+            data[k] = frozenset(data[k])
+    return Filters(**{k: v for k, v in data.items() if k in Filters.__fields__})
+
+
+class ShopperStore(Protocol):
+    """What actions depend on. ``RedisShopperStore`` is the real one."""
+
+    def ping(self) -> None: ...
+    def get_context(self, sender: str) -> SearchContext: ...
+    def save_context(self, sender: str, ctx: SearchContext) -> None: ...
+    def clear_search(self, sender: str) -> None: ...
+    def set_shown(self, sender: str, ids: Sequence[str]) -> None: ...
+    def get_shown(self, sender: str) -> List[str]: ...
+    def get_seen(self, sender: str) -> Set[str]: ...
+    def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]: ...
+    def get_cart(self, sender: str) -> Dict[str, int]: ...
+    def get_profile(self, sender: str) -> Dict[str, str]: ...
+    def update_profile(self, sender: str, **fields: str) -> None: ...
+
+
+class RedisShopperStore:
+    """Shopper state in a real Redis server (``redis`` client, one connection pool)."""
+
+    def __init__(self, client: Any, prefix: str = "shopguide", session_ttl_s: int = 7 * 86400,
+                 profile_ttl_s: int = 90 * 86400, url: str = "") -> None:
+        self.r = client
+        self.prefix = prefix
+        self.session_ttl_s = session_ttl_s
+        self.profile_ttl_s = profile_ttl_s
+        self.url = url
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "shopguide", session_ttl_s: int = 7 * 86400,
+                 profile_ttl_s: int = 90 * 86400, socket_timeout: float = 2.0) -> "RedisShopperStore":
+        import redis
+
+        client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=socket_timeout,
+                                      socket_connect_timeout=socket_timeout, health_check_interval=10)
+        return cls(client, prefix, session_ttl_s, profile_ttl_s, url=url)
+
+    def key(self, sender: str, what: str) -> str:
+        return f"{self.prefix}:shopper:{sender}:{what}"
+
+    def _call(self, fn, *args, **kwargs):
+        import redis
+
+        try:
+            return fn(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            raise StoreUnavailable(unavailable_message(self.url or "?", e)) from e
+
+    def ping(self) -> None:
+        self._call(self.r.ping)
+
+    def get_context(self, sender: str) -> SearchContext:
+        return SearchContext.from_json(self._call(self.r.get, self.key(sender, "ctx")))
+
+    def save_context(self, sender: str, ctx: SearchContext) -> None:
+        self._call(self.r.set, self.key(sender, "ctx"), ctx.to_json(), ex=self.session_ttl_s)
+
+    def clear_search(self, sender: str) -> None:
+        self._call(self.r.delete, *(self.key(sender, w) for w in ("ctx", "shown", "seen")))
+
+    def set_shown(self, sender: str, ids: Sequence[str]) -> None:
+        ids = [str(i) for i in ids]
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(self.key(sender, "shown"), json.dumps(ids), ex=self.session_ttl_s)
+        if ids:
+            pipe.sadd(self.key(sender, "seen"), *ids)
+        pipe.expire(self.key(sender, "seen"), self.session_ttl_s)
+        self._call(pipe.execute)
+
+    def get_shown(self, sender: str) -> List[str]:
+        raw = self._call(self.r.get, self.key(sender, "shown"))
+        try:
+            return [str(i) for i in json.loads(raw)] if raw else []
+        except ValueError:
+            return []
+
+    def get_seen(self, sender: str) -> Set[str]:
+        return set(self._call(self.r.smembers, self.key(sender, "seen")))
+
+    def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]:
+        k = self.key(sender, "cart")
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hincrby(k, product_id, int(quantity))
+        pipe.expire(k, self.profile_ttl_s)
+        self._call(pipe.execute)
+        return self.get_cart(sender)
+
+    def get_cart(self, sender: str) -> Dict[str, int]:
+        return {k: int(v) for k, v in self._call(self.r.hgetall, self.key(sender, "cart")).items()}
+
+    def get_profile(self, sender: str) -> Dict[str, str]:
+        return dict(self._call(self.r.hgetall, self.key(sender, "profile")))
+
+    def update_profile(self, sender: str, **fields: str) -> None:
+        if not fields:
+            return
+        k = self.key(sender, "profile")
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hset(k, mapping={f: str(v) for f, v in fields.items()})
+        pipe.expire(k, self.profile_ttl_s)
+        self._call(pipe.execute)
+
+
+class MemoryShopperStore:
+    """Same behaviour in a dict, for pure-logic tests and offline tools. Not for serving."""
+
+    def __init__(self) -> None:
+        self.ctx: Dict[str, str] = {}
+        self.shown: Dict[str, List[str]] = {}
+        self.seen: Dict[str, Set[str]] = {}
+        self.cart: Dict[str, Dict[str, int]] = {}
+        self.profile: Dict[str, Dict[str, str]] = {}
+        self.down = False  # set True to simulate an outage
+
+    def _check(self) -> None:
+        if self.down:
+            raise StoreUnavailable(unavailable_message("memory://", ConnectionError("simulated outage")))
+
+    def ping(self) -> None:
+        self._check()
+
+    def get_context(self, sender: str) -> SearchContext:
+        self._check()
+        return SearchContext.from_json(self.ctx.get(sender))
+
+    def save_context(self, sender: str, ctx: SearchContext) -> None:
+        self._check()
+        self.ctx[sender] = ctx.to_json()
+
+    def clear_search(self, sender: str) -> None:
+        self._check()
+        for d in (self.ctx, self.shown, self.seen):
+            d.pop(sender, None)
+
+    def set_shown(self, sender: str, ids: Sequence[str]) -> None:
+        self._check()
+        self.shown[sender] = [str(i) for i in ids]
+        self.seen.setdefault(sender, set()).update(self.shown[sender])
+
+    def get_shown(self, sender: str) -> List[str]:
+        self._check()
+        return list(self.shown.get(sender, []))
+
+    def get_seen(self, sender: str) -> Set[str]:
+        self._check()
+        return set(self.seen.get(sender, set()))
+
+    def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]:
+        self._check()
+        cart = self.cart.setdefault(sender, {})
+        cart[product_id] = cart.get(product_id, 0) + int(quantity)
+        return dict(cart)
+
+    def get_cart(self, sender: str) -> Dict[str, int]:
+        self._check()
+        return dict(self.cart.get(sender, {}))
+
+    def get_profile(self, sender: str) -> Dict[str, str]:
+        self._check()
+        return dict(self.profile.get(sender, {}))
+
+    def update_profile(self, sender: str, **fields: str) -> None:
+        self._check()
+        self.profile.setdefault(sender, {}).update({k: str(v) for k, v in fields.items()})
+
+
+_store: Optional[ShopperStore] = None
+_lock = threading.Lock()
+
+
+def get_store() -> ShopperStore:
+    """The process's store, connected on first use to ``shopper.settings.redis_url()``."""
+    global _store
+    if _store is None:
+        with _lock:
+            if _store is None:
+                from shopper.settings import get_dialogue_settings, redis_url
+
+                s = get_dialogue_settings()
+                _store = RedisShopperStore.from_url(redis_url(), s.redis_prefix, s.session_ttl_s, s.profile_ttl_s)
+    return _store
+
+
+def set_store(store: Optional[ShopperStore]) -> None:
+    """Inject a store (tests, tools); ``None`` resets to lazy creation."""
+    global _store
+    _store = store

@@ -1,0 +1,48 @@
+"""The one rendering function: templates for every act, money in the catalog's currency."""
+from __future__ import annotations
+
+import pytest
+
+from action_helpers import Chat, TinyRetriever, products
+from actions import services
+from actions.replies import TEMPLATES, money, render
+from actions.shopping import ActionAssessRequest, ActionRecommend
+
+
+def test_money_formats():
+    assert money(12.5, "USD") == "$12.50"
+    assert money(1250, "INR") == "₹1,250.00"
+    assert money(3, "XYZ") == "3.00 XYZ"
+    assert money(None) == "price not listed"
+
+
+@pytest.mark.parametrize("act", sorted(TEMPLATES))
+def test_every_template_renders_with_sample_facts(act):
+    p = {"position": 1, "name": "N", "brand": "B", "price_text": "$1.00", "price": 1.0, "reason": "r",
+         "rating": 4.5, "attributes": {"pack_size": "1 L"}, "category": "A > B", "description": "d"}
+    facts = {"products": [p], "product": p, "constraints": ["under $5.00"], "query": "q", "constraint_text": "under $5.00",
+             "cheapest": p, "best_rated": p, "quantity": 2, "cart_items": 2, "cart_total_text": "$2.00",
+             "stores": [{"store": "S", "quantity": 3, "aisle": "Aisle 1"}], "shown": 3, "asked": 5, "product_id": "x",
+             "examples": ["a", "b"], "brands": ["B"], "hint": "kitchen", "answer": "x"}
+    text = render(act, facts)
+    assert isinstance(text, str) and text.strip()
+
+
+def test_unknown_act_falls_back_to_a_sentence():
+    assert "didn't understand" in render("no_such_act", {})
+
+
+def test_replies_use_the_catalogs_currency(store):
+    items = [p.copy(update={"currency": "INR"}) for p in products()]
+    r = TinyRetriever(items)
+    r.catalog.currency = "INR"
+    services.set_retriever(r)
+    try:
+        chat = Chat()
+        chat.run(ActionAssessRequest(), "electric kettle", "search_product")
+        chat.run(ActionRecommend(), "electric kettle", "search_product")
+        assert "₹" in chat.text and "$" not in chat.text
+        for c in chat.cards:
+            assert f"₹{r.get(c['id']).price:,.2f}" in chat.text
+    finally:
+        services.set_retriever(None)

@@ -1,0 +1,90 @@
+"""Pure parsing: vagueness, filters from text + entities, ordinals, refinements, quantities."""
+from __future__ import annotations
+
+import pytest
+
+from action_helpers import ent
+from actions.understanding import is_skip, number, parse_request, quantity, refinements, resolve_reference
+
+
+@pytest.mark.parametrize("text", ["I need a gift", "something for my kitchen", "a present for my mom under $40",
+                                  "can you recommend something?", "I want to treat myself"])
+def test_vague_requests(text):
+    assert parse_request(text).is_vague
+
+
+@pytest.mark.parametrize("text,words", [("I need an electric kettle under $50", ["electric", "kettle"]),
+                                        ("show me running shoes", ["running", "shoes"]),
+                                        ("a gift card for my dad", ["card"])])
+def test_specific_requests(text, words):
+    r = parse_request(text)
+    assert not r.is_vague and r.content_words == words
+
+
+def test_price_bounds_from_text_and_entities():
+    assert parse_request("kettle under $50").filters.max_price == 50
+    r = parse_request("kettle between 20 and 40 dollars")
+    assert (r.filters.min_price, r.filters.max_price) == (20, 40)
+    r = parse_request("kettle max", [ent("max_price", "$35")])
+    assert r.filters.max_price == 35
+
+
+def test_brand_and_colour_entities_complete_the_parse():
+    r = parse_request("a red kettle from gucci", [ent("brand", "Gucci"), ent("colour", "red")])
+    assert r.filters.brands == {"gucci"} and r.filters.colour == "red"
+    assert r.content_words == ["kettle"]
+    assert not parse_request("kettle not samsung", [ent("brand", "Samsung")]).filters.brands
+
+
+def test_number_parsing():
+    assert number("$1,299.50") == 1299.5 and number("2k") == 2000 and number("none") is None
+
+
+@pytest.mark.parametrize("value", ["any", "Don't care", "no preference", "skip", "whatever!"])
+def test_skip_words(value):
+    assert is_skip(value)
+
+
+def test_not_skip():
+    assert not is_skip("kettle") and not is_skip(None)
+
+
+@pytest.mark.parametrize("text,ents,kinds", [
+    ("cheaper please", [], ["cheaper"]),
+    ("anything less expensive", [], ["cheaper"]),
+    ("show me other brands", [], ["other_brand"]),
+    ("more like the first one", [], ["similar"]),
+    ("show more", [], ["more"]),
+    ("let's start over", [], ["start_over"]),
+    ("x", [ent("refinement", "pricier")], ["pricier"]),
+])
+def test_refinements(text, ents, kinds):
+    assert refinements(ents, text) == kinds
+
+
+@pytest.mark.parametrize("text,ents,n,positions,oor", [
+    ("the second one", [ent("ordinal", "2")], 3, [1], None),
+    ("the second one", [], 3, [1], None),
+    ("the last one", [ent("ordinal", "last")], 3, [2], None),
+    ("#3", [], 3, [2], None),
+    ("the fifth one", [ent("ordinal", "5")], 3, [], 5),
+    ("compare 1 and 3", [ent("ordinal", "1"), ent("ordinal", "3")], 3, [0, 2], None),
+])
+def test_ordinals(text, ents, n, positions, oor):
+    ref = resolve_reference(ents, text, n)
+    assert ref.positions == positions and ref.out_of_range == oor
+
+
+def test_pronouns_and_names():
+    assert resolve_reference([ent("ordinal", "that")], "that one", 3).pronoun
+    assert resolve_reference([], "is it in stock", 3).pronoun
+    ref = resolve_reference([], "tell me about the gooseneck", 3, ["A Kettle", "Ironbark Gooseneck Kettle", "C"])
+    assert ref.positions == [1]
+    assert resolve_reference([ent("product_id", "p9")], "", 0).product_ids == ["p9"]
+
+
+@pytest.mark.parametrize("text,ents,q", [("add two of the first", [ent("quantity", "2")], 2),
+                                         ("add 3 of those", [], 3), ("I'll take it", [], 1),
+                                         ("add 500 of them", [ent("quantity", "500")], 99)])
+def test_quantity(text, ents, q):
+    assert quantity(ents, text) == q
