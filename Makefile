@@ -25,7 +25,7 @@ index: setup
 	$(PY) -m retrieval.build --catalog $(CATALOG) $(if $(MAPPING),--mapping $(MAPPING))
 
 bench-retrieval: setup
-	$(PY) -m retrieval.bench
+	$(PY) -m retrieval.bench --fresh-build
 
 -include mk/*.mk
 
