@@ -103,7 +103,7 @@ class SearchEngine:
         self.bm25 = BM25Index([doc_text(p, self.fields) for p in catalog.products])
         self.arrays = FilterArrays(catalog)
         self._lock = threading.Lock()  # adds/removes vs searches
-        self._doc_terms: Dict[int, frozenset] = {}
+        self._qcache: Dict[str, np.ndarray] = {}
         _single_threaded_search()
 
     # -- Retriever API ---------------------------------------------------------------
@@ -122,7 +122,7 @@ class SearchEngine:
         text = (text or "")[:MAX_QUERY_CHARS]
         parsed = parse_query(text, self.vocab) if parse else ParsedQuery(text=text, filters=Filters())
         f = (filters or Filters()).merge(parsed.filters)
-        qvec = self.encoder.encode([parsed.text or text], batch_size=1)[0]
+        qvec = self._query_vector(parsed.text or text)
         with self._lock:
             lexical = self.bm25.scores(parsed.text or text)
             base = np.ones(len(self.catalog), dtype=bool)
@@ -217,6 +217,16 @@ class SearchEngine:
         self.arrays = FilterArrays(self.catalog)
 
     # -- internals -----------------------------------------------------------------
+    def _query_vector(self, text: str) -> np.ndarray:
+        """Encode a query, remembering the last few hundred: refinements re-search the same text."""
+        vec = self._qcache.get(text)
+        if vec is None:
+            vec = self.encoder.encode([text], batch_size=1)[0]
+            if len(self._qcache) >= 512:
+                self._qcache.pop(next(iter(self._qcache)))
+            self._qcache[text] = vec
+        return vec
+
     def _candidates(self, qvec: np.ndarray, lexical: np.ndarray, mask: np.ndarray):
         """Union of the dense top-N (FAISS, filtered) and BM25 top-N, with both scores."""
         n = self.fusion.candidates

@@ -76,3 +76,13 @@ def test_incremental_upsert_and_remove(engine):
     assert all(h.product.id != "X1" for h in engine.search("zorblax quantum toaster", k=5))
     with pytest.raises(UnknownProductError):
         engine.remove(["X1"])
+
+
+def test_repeated_query_text_is_encoded_once(engine, monkeypatch):
+    calls = []
+    real = engine.encoder.encode
+    monkeypatch.setattr(engine.encoder, "encode", lambda texts, **kw: calls.append(list(texts)) or real(texts, **kw))
+    a = engine.search("lavender hand soap", k=3)
+    b = engine.search("lavender hand soap", exclude_ids=[a[0].product.id], k=3)
+    assert calls == [["lavender hand soap"]]
+    assert a[0].product.id not in {h.product.id for h in b}
