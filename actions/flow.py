@@ -21,24 +21,8 @@ SEARCH_K = 30  # candidates asked of the retriever per search (3 are shown)
 
 def describe(f: Filters, currency: str) -> List[str]:
     """Constraints in words, prices in the catalog's currency ("under $50.00", "brand philips")."""
-    out = []
-    if f.min_price is not None and f.max_price is not None:
-        out.append(f"between {money(f.min_price, currency)} and {money(f.max_price, currency)}")
-    elif f.max_price is not None:
-        out.append(f"under {money(f.max_price, currency)}")
-    elif f.min_price is not None:
-        out.append(f"over {money(f.min_price, currency)}")
-    if f.brands:
-        out.append("brand " + " or ".join(sorted(f.brands)))
-    if f.exclude_brands:
-        out.append("not " + " or ".join(sorted(f.exclude_brands)))
-    if f.colour:
-        out.append(f"in {f.colour}")
-    if f.category:
-        out.append(f"in {f.category}")
-    if f.in_stock_at:
-        out.append(f"in stock at {services.store_names().get(f.in_stock_at, f.in_stock_at)}")
-    return out
+    names = services.store_names()
+    return f.describe(money=lambda v: money(v, currency), store_name=lambda s: names.get(s, s))
 
 
 def describe_one(f: Filters, name: str, currency: str) -> str:

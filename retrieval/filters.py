@@ -1,7 +1,7 @@
 """Hard filters parsed from a request, applied to products, relaxed when empty."""
 from __future__ import annotations
 
-from typing import FrozenSet, List, Optional, Tuple
+from typing import Callable, FrozenSet, List, Optional, Tuple
 
 from pydantic import BaseModel
 
@@ -87,24 +87,34 @@ class Filters(BaseModel):
             bad.append("in_stock_at")
         return bad
 
-    def describe(self, currency: str = "") -> List[str]:
-        """Human-readable constraints, e.g. ``["under 300 INR", "brand Amul"]``."""
+    def describe(
+        self,
+        currency: str = "",
+        money: Optional[Callable[[float], str]] = None,
+        store_name: Optional[Callable[[str], str]] = None,
+    ) -> List[str]:
+        """Constraints in words, e.g. ``["under 300 INR", "brand amul", "in red"]``.
+
+        ``money`` formats each amount (``"$5.00"``); without it the currency goes last.
+        ``store_name`` turns a store id into its display name.
+        """
         out = []
-        cur = f" {currency}" if currency else ""
+        cur = f" {currency}" if currency and money is None else ""
+        fmt = money or (lambda v: f"{v:g}")
         if self.min_price is not None and self.max_price is not None:
-            out.append(f"between {self.min_price:g} and {self.max_price:g}{cur}")
+            out.append(f"between {fmt(self.min_price)} and {fmt(self.max_price)}{cur}")
         elif self.max_price is not None:
-            out.append(f"under {self.max_price:g}{cur}")
+            out.append(f"under {fmt(self.max_price)}{cur}")
         elif self.min_price is not None:
-            out.append(f"over {self.min_price:g}{cur}")
+            out.append(f"over {fmt(self.min_price)}{cur}")
         if self.brands:
             out.append("brand " + " or ".join(sorted(self.brands)))
         if self.exclude_brands:
             out.append("not " + " or ".join(sorted(self.exclude_brands)))
         if self.colour:
-            out.append(f"colour {self.colour}")
+            out.append(f"in {self.colour}")
         if self.category:
-            out.append(f"category {self.category}")
+            out.append(f"in {self.category}")
         if self.in_stock_at:
-            out.append(f"in stock at {self.in_stock_at}")
+            out.append(f"in stock at {store_name(self.in_stock_at) if store_name else self.in_stock_at}")
         return out
