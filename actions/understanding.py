@@ -81,14 +81,15 @@ def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Opt
     pq = parse_query(text or "", vocab)
     f = pq.filters
     update: Dict[str, Any] = {}
-    if f.max_price is None:
-        v = number(first_entity(entities, C.ENT_MAX_PRICE))
-        if v is not None:
-            update["max_price"] = v
-    if f.min_price is None:
-        v = number(first_entity(entities, C.ENT_MIN_PRICE))
-        if v is not None:
-            update["min_price"] = v
+    # Price bounds come from the text parser when it found any: DIET sometimes tags the
+    # "500" of "under 500 rupees" as min_price, which would make min == max == 500.
+    if f.max_price is None and f.min_price is None:
+        hi = number(first_entity(entities, C.ENT_MAX_PRICE))
+        lo = number(first_entity(entities, C.ENT_MIN_PRICE))
+        if hi is not None:
+            update["max_price"] = hi
+        if lo is not None and lo != hi:
+            update["min_price"] = lo
     if not f.colour:
         col = first_entity(entities, C.ENT_COLOUR)
         if col:

@@ -29,6 +29,12 @@ def test_price_bounds_from_text_and_entities():
     assert r.filters.max_price == 35
 
 
+def test_a_mislabelled_nlu_price_does_not_override_the_text():
+    # DIET once tagged the 500 of "under 500 rupees" as min_price: min == max == 500
+    r = parse_request("ghee under 500 rupees", [ent("min_price", "500")])
+    assert (r.filters.min_price, r.filters.max_price) == (None, 500)
+
+
 def test_brand_and_colour_entities_complete_the_parse():
     r = parse_request("a red kettle from gucci", [ent("brand", "Gucci"), ent("colour", "red")])
     assert r.filters.brands == {"gucci"} and r.filters.colour == "red"
