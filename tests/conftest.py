@@ -18,3 +18,12 @@ def shared_dir() -> Path:
     if not (SHARED / "datasets").is_dir():
         pytest.skip(f"../shared datasets not found at {SHARED} (a fresh clone has none)")
     return SHARED
+
+
+# Property tests draw the same examples on every run (and in CI), so a red build is
+# reproducible; set HYPOTHESIS_PROFILE=explore locally to search with fresh seeds.
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("repeatable", derandomize=True)
+_hyp_settings.register_profile("explore", derandomize=False)
+_hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
