@@ -42,9 +42,9 @@ def reason_for(p: Product, shown: Sequence[Product], filters: Optional[Filters] 
     return ""
 
 
-def product_facts(p: Product, position: int = 0, reason: str = "") -> Dict[str, Any]:
-    """Display-ready facts of one product (every value straight from the catalog)."""
-    facts: Dict[str, Any] = {
+def _shown(p: Product, position: int, reason: str) -> Dict[str, Any]:
+    """The fields both the reply facts and the card show, straight from the catalog."""
+    return {
         "position": position,
         "id": p.id,
         "name": p.name,
@@ -54,9 +54,14 @@ def product_facts(p: Product, position: int = 0, reason: str = "") -> Dict[str, 
         "price_text": money(p.price, p.currency),
         "rating": p.rating,
         "category": p.category_path,
-        "attributes": dict(p.attributes),
         "reason": reason,
     }
+
+
+def product_facts(p: Product, position: int = 0, reason: str = "") -> Dict[str, Any]:
+    """Display-ready facts of one product (every value straight from the catalog)."""
+    facts = _shown(p, position, reason)
+    facts["attributes"] = dict(p.attributes)
     if p.list_price and p.price is not None and p.list_price > p.price:
         facts["list_price_text"] = money(p.list_price, p.currency)
     return facts
@@ -71,17 +76,8 @@ def card(p: Product, position: int = 0, reason: str = "", store_names: Optional[
             continue
         stock.append({"store_id": sid, "store": (store_names or {}).get(sid, sid), "quantity": s.quantity, "aisle": s.aisle})
     return {
-        "id": p.id,
-        "position": position,
-        "name": p.name,
-        "brand": p.brand,
-        "price": p.price,
-        "currency": p.currency,
-        "price_text": money(p.price, p.currency),
-        "rating": p.rating,
+        **_shown(p, position, reason),
         "image": p.attributes.get("image") or p.attributes.get("image_url") or PLACEHOLDER_IMAGE,
-        "category": p.category_path,
-        "reason": reason,
         "stock": stock,
     }
 
