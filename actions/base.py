@@ -10,9 +10,8 @@ from typing import Any, Dict, List, Optional, Sequence
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import constants as C
 from actions import services
-from actions.replies import render
+from actions.replies import compose
 from retrieval.api import UnknownProductError
 from retrieval.schema import Product
 from shopper.store import ShopperStore, StoreUnavailable, get_store
@@ -58,18 +57,17 @@ class Turn:
     def retriever(self) -> Any:
         return services.get_retriever()
 
-    @property
-    def wants_cards(self) -> bool:
-        return self.channel in C.CARD_CHANNELS
-
     def say(self, act: str, facts: Optional[Dict[str, Any]] = None, cards: Optional[Sequence[Dict[str, Any]]] = None,
             buttons: Optional[List[Dict[str, str]]] = None, kind: str = "product_cards") -> str:
-        """Render ``act`` and send it, with cards on channels that show them."""
-        text = render(act, facts or {})
-        kwargs: Dict[str, Any] = {"text": text}
+        """Render ``act`` and send it; cards always ride along in ``custom`` (shopper/channels.py decides,
+        per channel, whether they are drawn as cards or turned into text lines)."""
+        reply = compose(act, facts or {})
+        text = reply.text
+        # the phraser's verdict rides in the bot event's metadata (kept in the tracker, not sent to shoppers)
+        kwargs: Dict[str, Any] = {"text": text, "phraser": reply.meta()}
         if buttons:
             kwargs["buttons"] = buttons
-        if cards and self.wants_cards:
+        if cards:
             kwargs["json_message"] = {"type": kind, "act": act, "cards": list(cards)}
         self.dispatcher.utter_message(**kwargs)
         return text

@@ -63,6 +63,7 @@ def product_facts(p: Product, position: int = 0, reason: str = "") -> Dict[str, 
     facts = _shown(p, position, reason)
     facts["attributes"] = dict(p.attributes)
     if p.list_price and p.price is not None and p.list_price > p.price:
+        facts["list_price"] = p.list_price
         facts["list_price_text"] = money(p.list_price, p.currency)
     return facts
 

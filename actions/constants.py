@@ -25,9 +25,6 @@ CHEAPER, PRICIER, OTHER_BRAND, SIMILAR, MORE, START_OVER = (
     "cheaper", "pricier", "other_brand", "similar", "more", "start_over")
 REFINEMENTS = (CHEAPER, PRICIER, OTHER_BRAND, SIMILAR, MORE, START_OVER)
 
-# Channels that render product cards from the `custom` payload; others get text + buttons.
-CARD_CHANNELS = frozenset({"rest", "socketio", "kiosk", "web"})
-
 MAX_QUANTITY = 99
 
 SKIP_WORDS = frozenset(

@@ -192,6 +192,6 @@ class ActionCheckAvailability(ShopAction):
         store_id = _store_of(turn)
         rows = _stock_lines(p, store_id)
         _focus(turn, p)
-        turn.say("availability", {"product": product_facts(p, _position(turn, p)), "stores": rows},
+        turn.say("availability", {"product": product_facts(p, _position(turn, p)), "stores": rows, "asked_store": store_id},
                  cards=[card(p, _position(turn, p), "", services.store_names(), None)], kind="stock")
         return []

@@ -1,14 +1,18 @@
-"""Every text the bot says goes through :func:`render` (one function).
+"""Every text the bot says goes through :func:`compose` (one function).
 
-``render(act, facts)`` asks the phraser (``nlg.phrase``, when enabled with
-``SHOPGUIDE_NLG=gpt2``) and falls back to the templates below. Facts carry
-display-ready values (``price_text`` is already formatted from catalog data),
-so a template never invents a number.
+``compose(act, facts)`` asks the GPT-2 phraser (``nlg.phrase``, through the act
+mapping in ``actions.phrasing``) and falls back to the templates below when the
+act has no mapping, the phraser has no trained model, or none of its candidates
+passes its guard in time. ``SHOPGUIDE_NLG=templates`` turns the phraser off.
+Facts carry display-ready values (``price_text`` is already formatted from
+catalog data), so a template never invents a number.
 """
 from __future__ import annotations
 
 import logging
 import os
+import time
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
 logger = logging.getLogger(__name__)
@@ -202,31 +206,61 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
 }
 
 
-def _phraser() -> Optional[Any]:
-    if os.environ.get("SHOPGUIDE_NLG", "templates").lower() in ("", "templates", "template", "off"):
-        return None
-    try:
-        import nlg  # noqa: F401
-
-        return getattr(nlg, "phrase", None)
-    except ImportError:
-        return None
+NLG_OFF = ("", "templates", "template", "off", "0", "false", "no")
 
 
-def render(act: str, facts: Optional[Dict[str, Any]] = None) -> str:
-    """The one way a reply's text is made: phraser first (when enabled), template otherwise."""
-    facts = facts or {}
-    phrase = _phraser()
-    if phrase is not None:
-        try:
-            reply = phrase(act, facts)
-            text = getattr(reply, "text", reply)
-            if isinstance(text, str) and text.strip():
-                return text
-        except Exception as e:  # noqa: BLE001 - the template is always there
-            logger.warning("phraser failed for %s: %s", act, e)
+def phraser_enabled() -> bool:
+    """``SHOPGUIDE_NLG`` (default ``gpt2``): anything in :data:`NLG_OFF` keeps the templates only."""
+    return os.environ.get("SHOPGUIDE_NLG", "gpt2").strip().lower() not in NLG_OFF
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A reply's text and how it was made (kept in the bot event's metadata)."""
+
+    text: str
+    source: str  # "model": the phraser's GPT-2 wrote it; "template": a template did
+    act: str  # the phraser's act, or the dialogue act when a template answered
+    reason: Optional[str] = None  # why the template answered (nlg.Reply.reason, "no_mapping", "off")
+    latency_ms: float = 0.0
+
+    def meta(self) -> Dict[str, Any]:
+        return {"source": self.source, "act": self.act, "reason": self.reason, "latency_ms": round(self.latency_ms, 1)}
+
+
+def template_text(act: str, facts: Dict[str, Any]) -> str:
     template = TEMPLATES.get(act)
     if template is None:
         logger.error("no template for act %r", act)
         return TEMPLATES["fallback"](facts)
     return template(facts)
+
+
+def compose(act: str, facts: Optional[Dict[str, Any]] = None) -> Rendered:
+    """The one way a reply is made: the phraser for the acts it has, else the template."""
+    from actions import phrasing
+
+    facts = facts or {}
+    t0 = time.perf_counter()
+    reason: Optional[str] = "off"
+    if phraser_enabled():
+        plan = phrasing.plan(act, facts)
+        reason = "no_mapping"
+        if plan is not None:
+            try:
+                from actions import services
+
+                reply = services.get_phraser().phrase(plan.act, plan.facts)
+                if reply.source == "model":
+                    text = reply.text + (f" {plan.suffix}" if plan.suffix else "")
+                    return Rendered(text, "model", plan.act, None, (time.perf_counter() - t0) * 1000)
+                reason = reply.reason or "template"
+            except Exception as e:  # noqa: BLE001 - the template is always there
+                logger.warning("phraser failed for %s: %s: %s", act, type(e).__name__, e)
+                reason = "error"
+    return Rendered(template_text(act, facts), "template", act, reason, (time.perf_counter() - t0) * 1000)
+
+
+def render(act: str, facts: Optional[Dict[str, Any]] = None) -> str:
+    """The reply text for ``act`` (see :func:`compose`)."""
+    return compose(act, facts).text

@@ -14,7 +14,7 @@ logger = logging.getLogger("actions.server")
 
 
 def warm_up() -> None:
-    """Load the retriever and vocabulary, and check Redis (logs, never raises)."""
+    """Load the retriever, vocabulary and phraser, and check Redis (logs, never raises)."""
     from actions import services
     from shopper.store import get_store
 
@@ -27,6 +27,16 @@ def warm_up() -> None:
     services.get_vocab()
     r.search("warm up", k=1)
     logger.info("retriever ready in %.1fs", time.perf_counter() - t0)
+    from actions.replies import phraser_enabled
+
+    if phraser_enabled():
+        t0 = time.perf_counter()
+        try:
+            phraser = services.get_phraser()
+            phraser.warmup()
+            logger.info("phraser %s ready in %.1fs", type(phraser).__name__, time.perf_counter() - t0)
+        except Exception as e:  # noqa: BLE001 - replies fall back to the templates
+            logger.error("phraser failed to load (%s: %s): replies use the templates", type(e).__name__, e)
 
 
 def create_app(warm: bool = True) -> Any:

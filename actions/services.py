@@ -3,8 +3,9 @@
     retriever = get_retriever()   # retrieval.engine.build_retriever(), on first use
     store = get_store()           # shopper.store.get_store(): Redis
     vocab = get_vocab()           # names parse_query may recognise (from the catalog)
+    phraser = get_phraser()       # nlg.build_phraser(): the trained GPT-2 phraser, on first use
 
-Tests call ``set_retriever(...)`` / ``shopper.store.set_store(...)`` instead of
+Tests call ``set_retriever(...)`` / ``set_phraser(...)`` / ``shopper.store.set_store(...)`` instead of
 monkeypatching.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ _lock = threading.Lock()
 _retriever: Optional[Retriever] = None
 _vocab: Optional[Vocabulary] = None
 _stores: Optional[Dict[str, str]] = None
+_phraser: Optional[Any] = None
 
 
 def get_retriever() -> Retriever:
@@ -137,3 +139,30 @@ def price_tiers() -> List[float]:
 
     q = [prices[int(len(prices) * f)] for f in (0.25, 0.5, 0.75)]
     return sorted({nice(v) for v in q})
+
+
+def get_phraser() -> Any:
+    """The process's GPT-2 phraser (``nlg.build_phraser()``), built on first use.
+
+    The model loads on the first reply or ``.warmup()``. Without a trained model it
+    is ``nlg.TemplatePhraser`` and every reply comes from the dialogue's templates.
+    No brand lexicon is passed to its guard: the guard's closed-vocabulary check
+    already rejects any word the phraser's corpus never used, so a candidate can
+    only name a product or brand through a placeholder filled from the facts; a
+    lexicon of every catalog brand would add only false alarms ("Fresh", "Home")
+    and one regex per brand per candidate.
+    """
+    global _phraser
+    if _phraser is None:
+        with _lock:
+            if _phraser is None:
+                import nlg
+
+                _phraser = nlg.build_phraser()
+    return _phraser
+
+
+def set_phraser(phraser: Optional[Any]) -> None:
+    """Inject a phraser (``nlg.ModelPhraser`` / ``nlg.TemplatePhraser``); ``None`` resets to lazy creation."""
+    global _phraser
+    _phraser = phraser

@@ -15,5 +15,8 @@ train-phraser: setup
 bench-phraser: train-phraser
 	$(PY) -m nlg.bench $(NLG_BASE_ARG) $(NLG_BENCH_ARGS)
 
+# `make run` serves replies from the trained phraser (cached after the first run)
+run: train-phraser
+
 # the phraser tests use the trained default model (cached after the first run)
 TEST_STEPS += train-phraser

@@ -242,11 +242,21 @@ def spawn(s: DialogueSettings, name: str, cmd: List[str], env: Dict[str, str],
     return log
 
 
+def effective_credentials(s: DialogueSettings, env: Dict[str, str]) -> Path:
+    """bot/credentials.yml without the channels whose ${VARS} are unset in ``env`` (Rasa refuses unset
+    ones), written to the run dir; prints which channels are on and which variables turn the others on."""
+    from shopper.credentials import write_effective
+
+    path, _ = write_effective(run_dir(s) / "credentials.yml", BOT / "credentials.yml", env=env, log=say)
+    return path
+
+
 def start_servers(s: DialogueSettings, env: Dict[str, str], model: Path, procs: Dict[str, subprocess.Popen]) -> None:
     """Start the action server and Rasa side by side (both take a while to load), wait for both."""
+    creds = effective_credentials(s, env)
     alog = spawn(s, "actions", [PY, "-m", "actions.server", "--host", s.host, "--port", str(s.action_port)], env, procs)
     rlog = spawn(s, "rasa", [str(Path(PY).parent / "rasa"), "run", "--enable-api", "--model", str(model),
-                             "--endpoints", str(BOT / "endpoints.yml"), "--credentials", str(BOT / "credentials.yml"),
+                             "--endpoints", str(BOT / "endpoints.yml"), "--credentials", str(creds),
                              "--interface", s.host, "--port", str(s.rasa_port), "--cors", "*"], env, procs)
     wait_http(f"http://{s.host}:{s.action_port}/health", procs["actions"], "action server", alog, 600)
     say(f"action server ready on http://{s.host}:{s.action_port}/webhook")
@@ -303,14 +313,16 @@ def start_stack(s: DialogueSettings, procs: Dict[str, subprocess.Popen], setup: 
     return redis_url
 
 
-def print_urls(s: DialogueSettings, redis_url: str) -> None:
+def print_urls(s: DialogueSettings, redis_url: str, generated_pin: bool = False) -> None:
     from shopper.store import redact
+    from shopper.web_pages import urls_text as web_urls_text
 
     base = f"http://{s.host}:{s.rasa_port}"
     print(f"""
   Chat over REST:   curl -s {base}/webhooks/rest/webhook -d '{{"sender":"me","message":"I need a kettle"}}'
   Socket.IO:        {base}/socket.io   (events user_uttered / bot_uttered)
   Rasa HTTP API:    {base}/status      (cmdline-ready: `make shell`)
+{web_urls_text(s, generated_pin=generated_pin)}
   Action server:    http://{s.host}:{s.action_port}/webhook
   Redis:            {redact(redis_url)}
   Logs:             {run_dir(s).relative_to(REPO) if run_dir(s).is_relative_to(REPO) else run_dir(s)}/logs/
@@ -325,6 +337,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise StackError(f"a stack is already running (pid {other}); `make stop` first")
     procs: Dict[str, subprocess.Popen] = {}
     stopping = {"flag": False}
+    from shopper.web_pages import ensure_staff_pin
+
+    _, generated_pin = ensure_staff_pin()  # kiosk staff mode: a random PIN unless SHOPGUIDE_KIOSK_STAFF_PIN is set
 
     def on_signal(signum, frame):  # noqa: ANN001
         stopping["flag"] = True
@@ -334,7 +349,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     pidfile(s, "stack").write_text(str(os.getpid()))
     try:
         redis_url = start_stack(s, procs, setup=not args.no_setup)
-        print_urls(s, redis_url)
+        print_urls(s, redis_url, generated_pin)
         while True:
             for name, proc in procs.items():
                 if proc.poll() is not None:

@@ -170,6 +170,14 @@ def clean_text(text: Optional[str]) -> Tuple[str, Optional[str]]:
     return cleaned[:MAX_CHARS], None
 
 
+async def _send_fallback(channel: OutputChannel, recipient: Text, text: Text) -> None:
+    """Send the fallback text; when the platform itself is unreachable, log it (nothing more can be done)."""
+    try:
+        await channel.send_text_message(recipient, text)
+    except Exception as e:  # noqa: BLE001 - e.g. Slack or Telegram offline
+        logger.error("could not send the fallback reply to %s: %s: %s", recipient, type(e).__name__, e)
+
+
 def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
     """Wrap Rasa's message handler so a turn always ends with a message.
 
@@ -198,11 +206,11 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[
                 "redis" in type(e).__module__.lower()
             )
             logger.error("turn for %s failed: %s: %s", message.sender_id, type(e).__name__, e)
-            await out.inner.send_text_message(message.sender_id, STORE_DOWN_TEXT if is_store else NO_REPLY_TEXT)
+            await _send_fallback(out.inner, message.sender_id, STORE_DOWN_TEXT if is_store else NO_REPLY_TEXT)
             return
         if out.sent == 0:
             logger.warning("turn for %s produced no message (action server down?)", message.sender_id)
-            await out.inner.send_text_message(message.sender_id, NO_REPLY_TEXT)
+            await _send_fallback(out.inner, message.sender_id, NO_REPLY_TEXT)
 
     return handler
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 from pydantic import BaseSettings, Field
 
@@ -20,7 +21,6 @@ class DialogueSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="interface the servers bind to")
     rasa_port: int = 5005
     action_port: int = 5055
-    web_port: int = 8080
     redis_port: int = Field(6379, description="port of the embedded Redis (when REDIS_URL is unset)")
     redis_prefix: str = Field("shopguide", description="alphanumeric namespace of every Redis key")
     session_ttl_s: int = Field(7 * 24 * 3600, description="search context / shown lists lifetime")
@@ -28,6 +28,11 @@ class DialogueSettings(BaseSettings):
     run_dir: Path = Field(REPO_ROOT / ".run", description="pids, logs, embedded Redis data")
     model_dir: Path = Field(REPO_ROOT / "models" / "rasa", description="trained Rasa models")
     recommend_k: int = Field(3, description="products shown per turn")
+    # web chat + in-store kiosk pages (docs/web.md)
+    kiosk_store: str = Field("downtown", description="store id of the kiosk (data/demo/stores.yml)")
+    kiosk_staff_pin: Optional[str] = Field(None, description="unlocks the kiosk's staff mode; unset = staff mode off")
+    kiosk_idle_timeout_s: int = Field(90, ge=1, description="kiosk idle seconds before the screen and session are wiped")
+    public_base_url: Optional[str] = Field(None, description="base URL phones reach for the kiosk's QR; unset = the page's own")
 
     class Config:
         env_prefix = "SHOPGUIDE_"

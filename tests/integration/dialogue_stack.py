@@ -33,7 +33,7 @@ def load_stack_module() -> Any:
 
 
 class DialogueStack:
-    def __init__(self, workdir: Path, model: Path, prefix: str = "itest"):
+    def __init__(self, workdir: Path, model: Path, prefix: str = "itest", nlg: str = "templates"):
         self.stack = load_stack_module()
         self.workdir = Path(workdir)
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
@@ -43,6 +43,9 @@ class DialogueStack:
         self.settings = self.stack.DialogueSettings(
             rasa_port=free_port(), action_port=free_port(), redis_prefix=prefix, run_dir=self.workdir)
         self.procs: Dict[str, subprocess.Popen] = {}
+        # "templates": the dialogue's own texts, so these tests can check exact wording;
+        # "gpt2": the trained phraser, as `make run` serves (test_phrased_conversation.py)
+        self.nlg = nlg
 
     # -- lifecycle -------------------------------------------------------------------
     @property
@@ -50,6 +53,7 @@ class DialogueStack:
         env = self.stack.stack_env(self.settings, self.redis.url)
         env["SHOPGUIDE_CATALOG"] = "demo"
         env["SHOPGUIDE_ACTION_PORT"] = str(self.settings.action_port)
+        env["SHOPGUIDE_NLG"] = self.nlg
         return env
 
     @property
@@ -74,8 +78,9 @@ class DialogueStack:
     def start_rasa(self) -> None:
         s, env = self.settings, self.env
         log = self.workdir / "logs" / "rasa.log"
+        creds = self.stack.effective_credentials(s, env)  # bot/credentials.yml minus channels with unset ${VARS}
         cmd = [str(Path(sys.executable).parent / "rasa"), "run", "--enable-api", "--model", str(self.model),
-               "--endpoints", str(REPO / "bot" / "endpoints.yml"), "--credentials", str(REPO / "bot" / "credentials.yml"),
+               "--endpoints", str(REPO / "bot" / "endpoints.yml"), "--credentials", str(creds),
                "--interface", "127.0.0.1", "--port", str(s.rasa_port)]
         self.procs["rasa"] = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(log, "a"),
                                               stderr=subprocess.STDOUT, start_new_session=True)

@@ -31,8 +31,12 @@ def test_rasa_itself_refuses_to_start_without_redis(tmp_path):
     port = free_port()
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{port}/0", SHOPGUIDE_REDIS_PREFIX="x",
                SHOPGUIDE_ACTION_URL=f"http://127.0.0.1:{free_port()}/webhook", RASA_TELEMETRY_ENABLED="false")
+    from dialogue_stack import load_stack_module
+
+    stack = load_stack_module()  # the credentials `make run` uses: channels with unset ${VARS} left out
+    creds = stack.effective_credentials(stack.DialogueSettings(run_dir=tmp_path), env)
     r = subprocess.run([str(Path(sys.executable).parent / "rasa"), "run", "--model", str(model),
-                        "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                        "--endpoints", "bot/endpoints.yml", "--credentials", str(creds),
                         "--port", str(free_port()), "--interface", "127.0.0.1"],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     out = r.stdout + r.stderr

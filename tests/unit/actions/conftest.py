@@ -10,6 +10,12 @@ from shopper.store import MemoryShopperStore, RedisShopperStore
 from shopper.testing import free_port_fixture, redis_client, redis_server  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def template_replies(monkeypatch):
+    """The dialogue's own template texts (deterministic); test_phrasing.py turns the phraser on."""
+    monkeypatch.setenv("SHOPGUIDE_NLG", "templates")
+
+
 @pytest.fixture
 def retriever():
     r = TinyRetriever(products())
