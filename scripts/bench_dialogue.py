@@ -1,10 +1,13 @@
 """REST turn latency of the dialogue stack: p50/p95 for 1 shopper and for 20 concurrent shoppers.
 
-    python scripts/bench_dialogue.py [--rounds 5] [--concurrency 20] [--out bench/results/dialogue.json]
+    python scripts/bench_dialogue.py [--rounds 5] [--concurrency 20] [--replies templates,gpt2]
+                                     [--out bench/results/dialogue.json]
 
-Starts its own stack (embedded Redis, action server, `rasa run`) on free loopback
-ports, drives a fixed 6-turn shopping conversation (template replies), and stops
-everything at the end. Every request loop is bounded in count and time.
+For each reply mode (``SHOPGUIDE_NLG``: the template baseline, then the GPT-2
+phraser that `make run` serves) it starts its own stack (embedded Redis, action
+server, `rasa run`) on free loopback ports, drives a fixed 6-turn shopping
+conversation, and stops everything at the end; the phraser/template ratios are
+computed from the same run. Every request loop is bounded in count and time.
 """
 from __future__ import annotations
 
@@ -100,35 +103,44 @@ def main(argv=None) -> int:
     ap.add_argument("--concurrency", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=2, help="untimed single-shopper conversations first")
     ap.add_argument("--budget-s", type=float, default=900, help="stop each load after this long")
+    ap.add_argument("--replies", default="templates,gpt2",
+                    help="comma-separated SHOPGUIDE_NLG modes to measure, baseline first")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "dialogue.json")
     args = ap.parse_args(argv)
 
     from dialogue_stack import DialogueStack, first_model_or_train
 
     model = first_model_or_train()
-    with tempfile.TemporaryDirectory(prefix="bench-dialogue-") as tmp:
-        stack = DialogueStack(Path(tmp), model, prefix="bench")
-        print(">> starting Redis, action server and Rasa on free loopback ports", flush=True)
-        t0 = time.perf_counter()
-        stack.start()
-        print(f">> stack ready in {time.perf_counter() - t0:.0f}s", flush=True)
-        try:
-            run_load(stack, 1, args.warmup, args.budget_s)
-            single = run_load(stack, 1, args.rounds * 4, args.budget_s)
-            many = run_load(stack, args.concurrency, args.rounds, args.budget_s)
-        finally:
-            stack.close()
+    runs: Dict[str, Dict] = {}
+    for mode in [m.strip() for m in args.replies.split(",") if m.strip()]:
+        with tempfile.TemporaryDirectory(prefix="bench-dialogue-") as tmp:
+            stack = DialogueStack(Path(tmp), model, prefix="bench", nlg=mode)
+            print(f">> [{mode}] starting Redis, action server and Rasa on free loopback ports", flush=True)
+            t0 = time.perf_counter()
+            stack.start()
+            print(f">> stack ready in {time.perf_counter() - t0:.0f}s", flush=True)
+            try:
+                run_load(stack, 1, args.warmup, args.budget_s)
+                single = run_load(stack, 1, args.rounds * 4, args.budget_s)
+                many = run_load(stack, args.concurrency, args.rounds, args.budget_s)
+            finally:
+                stack.close()
+        runs[mode] = {"single_shopper": summarize(single), f"concurrent_{args.concurrency}": summarize(many)}
     import os
     import platform
 
-    result = {
+    result: Dict = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "script": [t for _, t in SCRIPT],
-        "replies": "templates",
-        "single_shopper": summarize(single),
-        f"concurrent_{args.concurrency}": summarize(many),
+        "runs": runs,
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+    modes = list(runs)
+    if len(modes) > 1:
+        base, other = runs[modes[0]], runs[modes[-1]]
+        result[f"ratio_{modes[-1]}_vs_{modes[0]}"] = {
+            load: {q: round(other[load][q] / base[load][q], 2) for q in ("p50_ms", "p95_ms") if base[load][q]}
+            for load in base}
     try:
         result["load_average_at_end"] = os.getloadavg()
     except OSError:
