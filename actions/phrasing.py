@@ -133,6 +133,14 @@ def _chosen(f: Facts) -> Optional[Plan]:
                                 "cart_total": f.get("cart_total_text")})
 
 
+def _cart(f: Facts) -> Optional[Plan]:
+    lines = f.get("lines") or []
+    if not lines:
+        return None
+    items = "; ".join(f"{l['quantity']} × {l['name']} ({l['price_text']} each)" for l in lines)
+    return Plan("show_cart", {"cart_count": f.get("cart_items"), "cart_total": f.get("cart_total_text")}, f"In it: {items}.")
+
+
 def _price(f: Facts) -> Optional[Plan]:
     products = f.get("products") or []
     if len(products) != 1 or f.get("quantity", 1) != 1 or products[0].get("price") is None:
@@ -188,6 +196,8 @@ MAPPINGS: Dict[str, Callable[[Facts], Optional[Plan]]] = {
     "details": _details,
     "compare": _compare,
     "chosen": _chosen,
+    "cart": _cart,
+    "cart_empty": lambda f: Plan("cart_empty", {}),
     "price": _price,
     "availability": _availability,
 }

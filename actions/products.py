@@ -132,6 +132,37 @@ class ActionCompare(ShopAction):
         return []
 
 
+def cart_contents(turn: Turn, cart: Dict[str, int]) -> tuple:
+    """(lines [(product, quantity)], item count, total) priced from the catalog now; products gone
+    from the catalog are left out."""
+    lines, items, total = [], 0, 0.0
+    for pid, q in cart.items():
+        try:
+            p = turn.retriever.get(pid)
+        except Exception:  # noqa: BLE001 - a product gone from the catalog adds nothing
+            continue
+        lines.append((p, q))
+        items += q
+        total += (p.price or 0.0) * q
+    return lines, items, total
+
+
+class ActionShowCart(ShopAction):
+    def name(self) -> Text:
+        return "action_show_cart"
+
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        lines, items, total = cart_contents(turn, turn.store.get_cart(turn.sender))
+        if not lines:
+            turn.say("cart_empty")
+            return []
+        cur = lines[0][0].currency
+        facts = {"lines": [{"name": p.name, "quantity": q, "price_text": money(p.price, p.currency)} for p, q in lines],
+                 "cart_items": items, "cart_total_text": money(round(total, 2), cur)}
+        turn.say("cart", facts, cards=[card(p, i) for i, (p, _) in enumerate(lines, 1)], kind="cart")
+        return []
+
+
 class ActionChoose(ShopAction):
     def name(self) -> Text:
         return "action_choose"
@@ -143,14 +174,7 @@ class ActionChoose(ShopAction):
         p = products[0]
         qty = quantity(turn.entities, turn.text)
         cart = turn.store.add_to_cart(turn.sender, p.id, qty)
-        total, items = 0.0, 0
-        for pid, q in cart.items():
-            try:
-                price = turn.retriever.get(pid).price or 0.0
-            except Exception:  # noqa: BLE001 - a product gone from the catalog adds nothing
-                continue
-            total += price * q
-            items += q
+        _, items, total = cart_contents(turn, cart)
         _focus(turn, p)
         facts = {"product": product_facts(p, _position(turn, p)), "quantity": qty, "cart_items": items,
                  "cart_total_text": money(round(total, 2), p.currency)}

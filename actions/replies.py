@@ -194,6 +194,9 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "compare": _compare,
     "compare_needs_two": lambda f: "I need at least two products to compare. Search for something first.",
     "chosen": _chosen,
+    "cart": lambda f: (f"Your cart has {f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}, {f['cart_total_text']} in total: "
+                       + "; ".join(f"{l['quantity']} × {l['name']} ({l['price_text']} each)" for l in f["lines"]) + "."),
+    "cart_empty": lambda f: "Your cart is empty. What would you like to look for?",
     "price": _price,
     "availability": _availability,
     "nothing_shown": lambda f: "I haven't shown you any products yet. What are you looking for?",

@@ -13,7 +13,7 @@ from actions import constants as C
 from actions import services
 from actions.base import ShopAction, Turn
 from actions.cards import button
-from actions.flow import describe, show_results
+from actions.flow import _stems, describe, names_a_product, show_results
 from actions.replies import money, render
 from actions.understanding import is_skip, number, parse_request, refinements, resolve_reference
 from retrieval.query import normalize
@@ -22,6 +22,23 @@ from shopper.store import SearchContext
 
 def _reset_form() -> List[Dict[str, Any]]:
     return [SlotSet(s, None) for s in C.FORM_SLOTS]
+
+
+def start_search(turn: Turn, req: Any) -> None:
+    """A new search for ``req`` (an ``actions.understanding.Request``), forgetting the previous one."""
+    ctx = SearchContext(query=req.text, price_preference=req.price_preference)
+    ctx.set_filters(req.filters)
+    turn.store.clear_search(turn.sender)
+    show_results(turn, ctx)
+
+
+def names_products(turn: Turn) -> Optional[Any]:
+    """The request in a message NLU could not place, when its product words name catalog products
+    ("phone charger" alone); None otherwise (then the fallback reply is right)."""
+    req = parse_request(turn.text, turn.entities, services.get_vocab())
+    if req.is_vague or not req.content_words or len(req.content_words) > 5:
+        return None
+    return req if names_a_product(turn, _stems(" ".join(req.content_words))) else None
 
 
 class ActionAssessRequest(ShopAction):
@@ -118,10 +135,7 @@ class ActionRefine(ShopAction):
             if req.is_vague:
                 turn.say("need_search_first")
                 return []
-            ctx = SearchContext(query=req.text, price_preference=req.price_preference)
-            ctx.set_filters(req.filters)
-            store.clear_search(turn.sender)
-            show_results(turn, ctx)
+            start_search(turn, req)
             return []
 
         f = ctx.get_filters().merge(req.filters)
@@ -151,8 +165,13 @@ class ActionRefine(ShopAction):
             f = f.copy(update={"brands": frozenset(f.brands - brands),
                                "exclude_brands": frozenset(f.exclude_brands | brands)})
         if not kinds and req.content_words and set(req.content_words) != set(ctx.query.split()):
-            # a different product ("actually, headphones"): new search, same constraints
+            # a different product ("actually, headphones"): new search, same constraints, but not
+            # the old product's category (the anchor, or a category the old query implied)
             ctx.query = req.text
+            ctx.anchor = None
+            ctx.focus = None
+            if not req.filters.category:
+                f = f.copy(update={"category": None})
             store.clear_search(turn.sender)
         ctx.set_filters(f)
         ctx.offer = None

@@ -24,6 +24,13 @@ class ActionSmalltalk(ShopAction):
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         act = ACTS.get(turn.intent, "fallback")
+        if turn.intent == "nlu_fallback":
+            from actions.shopping import names_products, start_search
+
+            req = names_products(turn)
+            if req is not None:  # "phone charger" on its own: a search NLU was unsure of
+                start_search(turn, req)
+                return []
         if act in ("deny", "skip"):
             ctx = turn.store.get_context(turn.sender)
             if ctx.offer:  # "no" to "shall I drop the colour?"

@@ -29,6 +29,7 @@ def _facts(n: int = 3) -> Dict[str, Any]:
              for i, p in enumerate(items, 1)]
     return {"products": shown, "product": shown[0], "query": "kettle", "constraints": ["under $50.00"],
             "cheapest": shown[0], "quantity": 1, "cart_items": 1, "cart_total_text": shown[0]["price_text"],
+            "lines": [{"name": shown[0]["name"], "quantity": 1, "price_text": shown[0]["price_text"]}],
             "stores": [{"store": "Downtown", "quantity": 4, "aisle": "Aisle 7"}], "examples": ["kettles", "mugs"],
             "brands": ["Acme"]}
 

@@ -142,3 +142,19 @@ def test_deny_after_an_offer_keeps_constraints(chat, store):
     assert store.get_context("shopper1").offer == "price"
     chat.run(ActionSmalltalk(), "no", "deny")
     assert "keep under $5.00" in chat.text and store.get_context("shopper1").offer is None
+
+
+def test_the_cart_lists_what_was_added_priced_from_the_catalog(chat, retriever, store):
+    from actions.products import ActionShowCart
+
+    chat.run(ActionShowCart(), "what's in my cart?", "show_cart")
+    assert "cart is empty" in chat.text and not chat.cards
+    ids = shown(chat)
+    chat.run(ActionChoose(), "I'll take two of the second one", "choose", [ent("quantity", "2"), ent("ordinal", "2")])
+    chat.run(ActionChoose(), "and the first one", "choose", [ent("ordinal", "1")])
+    chat.run(ActionShowCart(), "what's in my cart?", "show_cart")
+    second, first = retriever.get(ids[1]), retriever.get(ids[0])
+    total = round(2 * second.price + first.price, 2)
+    assert f"3 items, ${total:,.2f} in total" in chat.text, chat.text
+    assert f"2 × {second.name} (${second.price:,.2f} each)" in chat.text
+    assert sorted(chat.card_ids) == sorted([ids[0], ids[1]])

@@ -23,7 +23,8 @@ def test_every_template_renders_with_sample_facts(act):
     facts = {"products": [p], "product": p, "constraints": ["under $5.00"], "query": "q", "constraint_text": "under $5.00",
              "cheapest": p, "best_rated": p, "quantity": 2, "cart_items": 2, "cart_total_text": "$2.00",
              "stores": [{"store": "S", "quantity": 3, "aisle": "Aisle 1"}], "shown": 3, "asked": 5, "product_id": "x",
-             "examples": ["a", "b"], "brands": ["B"], "hint": "kitchen", "answer": "x"}
+             "examples": ["a", "b"], "brands": ["B"], "hint": "kitchen", "answer": "x",
+             "lines": [{"name": "N", "quantity": 2, "price_text": "$1.00"}]}
     text = render(act, facts)
     assert isinstance(text, str) and text.strip()
 

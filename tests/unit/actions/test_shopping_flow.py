@@ -102,6 +102,14 @@ def test_show_more_then_exhausted(chat):
     assert not chat.cards and "seen them all" in chat.text
 
 
+def test_naming_another_product_starts_a_new_search_in_its_own_category(chat, retriever):
+    search(chat, "electric kettle")
+    assert all("Electric Kettle" in retriever.get(c["id"]).category for c in chat.cards)
+    chat.run(ActionRefine(), "green tea", "inform", [ent("product", "green tea")])
+    assert chat.cards, chat.text
+    assert all("Tea" in retriever.get(c["id"]).category for c in chat.cards), chat.text
+
+
 def test_new_constraint_overrides_and_keeps_the_rest(chat, retriever):
     search(chat, "electric kettle under $60")
     chat.run(ActionRefine(), "in red", "inform", [ent("colour", "red")])
@@ -201,3 +209,12 @@ def test_button_payloads_are_read_by_their_entities_not_their_text(chat, retriev
     assert not set(chat.card_ids) & before
     chat.run(ActionRefine(), '/refine{"refinement":"cheaper"}', "refine", [ent("refinement", "cheaper")])
     assert "inform" not in chat.text
+
+
+def test_a_product_name_nlu_could_not_place_is_searched_not_answered_with_a_fallback(chat, retriever):
+    from actions.smalltalk import ActionSmalltalk
+
+    chat.run(ActionSmalltalk(), "gooseneck kettle", "nlu_fallback")
+    assert [retriever.get(c["id"]).name for c in chat.cards][:1] == ["Ironbark Gooseneck Electric Kettle"], chat.text
+    chat.run(ActionSmalltalk(), "tell me a joke", "nlu_fallback")
+    assert not chat.cards and "didn't understand" in chat.text
