@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
+from actions.replies import _join, attributes_text, cart_items_text, verdict_text
+
 Facts = Dict[str, Any]
 
 
@@ -28,13 +30,6 @@ class Plan:
     act: str
     facts: Facts
     suffix: str = ""
-
-
-def _join(items: List[str], last: str = "and") -> str:
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 def rating_text(rating: Optional[float]) -> Optional[str]:
@@ -74,6 +69,12 @@ def reason_clause(reason: str) -> str:
     return ""
 
 
+def _filters(f: Facts) -> str:
+    """The search's constraints, said after the phrased list ("Filters: under $50.00 and in red.")."""
+    cons = f.get("constraints") or []
+    return f"Filters: {_join(cons)}." if cons else ""
+
+
 def _recommend(f: Facts) -> Optional[Plan]:
     products = f.get("products") or []
     if not products:
@@ -83,15 +84,13 @@ def _recommend(f: Facts) -> Optional[Plan]:
         plan = Plan("recommend_with_reason", {"products": [_product(p, "name", "brand", "price", "reason") for p in products]})
     else:
         plan = Plan("recommend", {"products": [_product(p, "name", "brand", "price", "rating") for p in products]})
-    cons = f.get("constraints") or []
-    return Plan(plan.act, plan.facts, f"Filters: {_join(cons)}." if cons else "")
+    return Plan(plan.act, plan.facts, _filters(f))
 
 
 def _no_results(f: Facts) -> Optional[Plan]:
     if f.get("constraint_text"):
         return None  # the yes/no offer names the constraint to drop: the template says it exactly
-    cons = f.get("constraints") or []
-    return Plan("no_results", {}, f"Filters: {_join(cons)}." if cons else "")
+    return Plan("no_results", {}, _filters(f))
 
 
 def _details(f: Facts) -> Optional[Plan]:
@@ -102,7 +101,7 @@ def _details(f: Facts) -> Optional[Plan]:
     if p.get("list_price_text"):
         extra.append(f"Usually {p['list_price_text']}.")
     if p.get("attributes"):
-        extra.append(_join([f"{k.replace('_', ' ')}: {v}" for k, v in p["attributes"].items()]).capitalize() + ".")
+        extra.append(attributes_text(p["attributes"]))
     if p.get("description"):
         extra.append(p["description"])
     if p.get("stock_summary"):
@@ -115,14 +114,8 @@ def _compare(f: Facts) -> Optional[Plan]:
     products = f.get("products") or []
     if not 2 <= len(products) <= 3 or any(p.get("price") is None for p in products):
         return None
-    verdict = []
-    if f.get("cheapest"):
-        verdict.append(f"{f['cheapest']['name']} is the cheapest at {f['cheapest']['price_text']}")
-    if f.get("best_rated"):
-        verdict.append(f"{f['best_rated']['name']} has the best rating ({rating_text(f['best_rated']['rating'])})")
-    suffix = (_join(verdict) + ".") if verdict else ""
     return Plan("compare", {"products": [_product(p, "name", "brand", "price", "rating") for p in products]},
-                suffix[:1].upper() + suffix[1:])
+                verdict_text(f))
 
 
 def _chosen(f: Facts) -> Optional[Plan]:
@@ -137,8 +130,8 @@ def _cart(f: Facts) -> Optional[Plan]:
     lines = f.get("lines") or []
     if not lines:
         return None
-    items = "; ".join(f"{l['quantity']} × {l['name']} ({l['price_text']} each)" for l in lines)
-    return Plan("show_cart", {"cart_count": f.get("cart_items"), "cart_total": f.get("cart_total_text")}, f"In it: {items}.")
+    return Plan("show_cart", {"cart_count": f.get("cart_items"), "cart_total": f.get("cart_total_text")},
+                f"In it: {cart_items_text(lines)}.")
 
 
 def _price(f: Facts) -> Optional[Plan]:

@@ -78,6 +78,26 @@ def _exhausted(f: Dict[str, Any]) -> str:
             + " I have — you've seen them all. Say \"cheaper\", \"other brands\" or \"start over\".")
 
 
+def attributes_text(attributes: Dict[str, Any]) -> str:
+    """``{"pack_size": "1 L"}`` -> ``"Pack size: 1 L."`` (values as the catalog has them)."""
+    return _cap(_join([f"{k.replace('_', ' ')}: {v}" for k, v in attributes.items()])) + "."
+
+
+def verdict_text(f: Dict[str, Any]) -> str:
+    """The comparison's verdict: the cheapest and the best rated, or ""."""
+    verdict = []
+    if f.get("cheapest"):
+        verdict.append(f"{f['cheapest']['name']} is the cheapest at {f['cheapest']['price_text']}")
+    if f.get("best_rated"):
+        verdict.append(f"{f['best_rated']['name']} has the best rating ({f['best_rated']['rating']:g}/5)")
+    return _cap(_join(verdict)) + "." if verdict else ""
+
+
+def cart_items_text(lines: List[Dict[str, Any]]) -> str:
+    """``"2 × Mug ($4.00 each); 1 × Kettle ($20.00 each)"``."""
+    return "; ".join(f"{l['quantity']} × {l['name']} ({l['price_text']} each)" for l in lines)
+
+
 def _details(f: Dict[str, Any]) -> str:
     p = f["product"]
     out = [f"{p['name']}" + (f" by {p['brand']}" if p.get("brand") else "") + f" — {p['price_text']}."]
@@ -88,7 +108,7 @@ def _details(f: Dict[str, Any]) -> str:
     if p.get("rating") is not None:
         out.append(f"Rated {p['rating']:g}/5.")
     if p.get("attributes"):
-        out.append(_cap(_join([f"{k.replace('_', ' ')}: {v}" for k, v in p["attributes"].items()])) + ".")
+        out.append(attributes_text(p["attributes"]))
     if p.get("description"):
         out.append(p["description"])
     if p.get("stock_summary"):
@@ -104,13 +124,8 @@ def _compare(f: Dict[str, Any]) -> str:
             bits.append(f"rated {p['rating']:g}/5")
         bits += [f"{k.replace('_', ' ')}: {v}" for k, v in list((p.get("attributes") or {}).items())[:2]]
         lines.append(f"{p['position']}. {p['name']}" + (f" ({p['brand']})" if p.get("brand") else "") + " — " + ", ".join(bits))
-    verdict = []
-    if f.get("cheapest"):
-        verdict.append(f"{f['cheapest']['name']} is the cheapest at {f['cheapest']['price_text']}")
-    if f.get("best_rated"):
-        verdict.append(f"{f['best_rated']['name']} has the best rating ({f['best_rated']['rating']:g}/5)")
-    if verdict:
-        lines.append(_cap(_join(verdict)) + ".")
+    if verdict_text(f):
+        lines.append(verdict_text(f))
     return "\n".join(lines)
 
 
@@ -195,7 +210,7 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "compare_needs_two": lambda f: "I need at least two products to compare. Search for something first.",
     "chosen": _chosen,
     "cart": lambda f: (f"Your cart has {f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}, {f['cart_total_text']} in total: "
-                       + "; ".join(f"{l['quantity']} × {l['name']} ({l['price_text']} each)" for l in f["lines"]) + "."),
+                       + cart_items_text(f["lines"]) + "."),
     "cart_empty": lambda f: "Your cart is empty. What would you like to look for?",
     "price": _price,
     "availability": _availability,

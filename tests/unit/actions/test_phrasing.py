@@ -173,3 +173,9 @@ def test_a_recommendation_turn_is_phrased_by_the_model(trained, chat):
     assert chat.cards
     for c in chat.cards:
         assert c["name"] in chat.text and c["price_text"] in chat.text
+
+
+def test_suffixes_keep_catalog_values_as_written():
+    p = dict(_facts(1)["product"], attributes={"capacity": "1.2 L", "scent": "Vanilla Bean"})
+    plan = phrasing.plan("details", {"product": p})
+    assert "Capacity: 1.2 L and scent: Vanilla Bean." in plan.suffix
