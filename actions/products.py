@@ -1,4 +1,4 @@
-"""Talking about shown products: details, compare, choose (cart), price, availability."""
+"""Talking about shown products: details, questions, compare, choose (cart), price, availability."""
 from __future__ import annotations
 
 import re
@@ -101,6 +101,29 @@ class ActionShowDetails(ShopAction):
         _focus(turn, p)
         turn.say("details", {"product": facts}, cards=[card(p, facts["position"], "", services.store_names())],
                  buttons=product_buttons(p), kind="product_details")
+        return []
+
+
+class ActionAnswerQuestion(ShopAction):
+    """ "Is the second one unscented?": quote the product's own catalog text, or say it doesn't say."""
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        products = referenced(turn)
+        if not products:
+            return []
+        p = products[0]
+        facts: Dict[str, Any] = {"product": product_facts(p, _position(turn, p))}
+        evidence = turn.retriever.answer(p.id, turn.text)
+        if evidence is not None:
+            facts["evidence"] = evidence.text
+        else:
+            attrs = [f"{k.replace('_', ' ')} {v}" for k, v in (p.attributes or {}).items() if v not in (None, "")]
+            facts["listed"] = ", ".join(attrs[:4])
+        _focus(turn, p)
+        turn.say("answer", facts, buttons=product_buttons(p))
         return []
 
 

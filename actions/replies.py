@@ -161,6 +161,14 @@ def _availability(f: Dict[str, Any]) -> str:
     return f"{p['name']}: " + "; ".join(parts) + "."
 
 
+def _answer(f: Dict[str, Any]) -> str:
+    p = f["product"]
+    if f.get("evidence"):
+        return f"About {p['name']}, the product page says: \"{f['evidence']}\""
+    listed = f" It lists {f['listed']}." if f.get("listed") else ""
+    return f"The product page for {p['name']} doesn't say, so I won't guess.{listed} Ask me about its price, stock or details."
+
+
 def _ask_category(f: Dict[str, Any]) -> str:
     ex = f.get("examples") or []
     hint = f" for the {f['hint']}" if f.get("hint") in ("kitchen", "garden", "office", "home", "house") else ""
@@ -214,6 +222,7 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "cart_empty": lambda f: "Your cart is empty. What would you like to look for?",
     "price": _price,
     "availability": _availability,
+    "answer": _answer,
     "nothing_shown": lambda f: "I haven't shown you any products yet. What are you looking for?",
     "out_of_range": lambda f: (f"I only showed you {f['shown']} product{'s' if f['shown'] != 1 else ''}, so there's no number {f['asked']}. "
                                f"Pick 1 to {f['shown']}." if f["shown"] > 1 else "I only showed you one product — say \"that one\"."),

@@ -3,12 +3,14 @@
     retriever = build_retriever(settings)             # once per process, lazily
     hits = retriever.search("red tshirt under 500")   # -> [Hit(product, score, why)]
     retriever.get("123"); retriever.similar("123")
+    retriever.answer("123", "is it unscented?")     # -> Evidence(text, score, source) or None
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import List, Optional, Protocol, Sequence
 
+from retrieval.answers import Evidence
 from retrieval.filters import Filters
 from retrieval.schema import Product
 
@@ -68,3 +70,7 @@ class Retriever(Protocol):
     def get(self, product_id: str) -> Product: ...
 
     def similar(self, product_id: str, k: int = 5) -> List[Hit]: ...
+
+    def answer(self, product_id: str, question: str) -> Optional[Evidence]:
+        """The product's own catalog sentence or attribute that answers ``question``, or None."""
+        ...

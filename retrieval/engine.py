@@ -14,6 +14,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from retrieval.answers import Evidence
+from retrieval.answers import answer as answer_from_catalog
 from retrieval.api import Hit, SearchResult, UnknownProductError
 from retrieval.catalog import FULL_FIELDS, Catalog, doc_text, load_catalog
 from retrieval.filters import RELAX_ORDER, Filters, colour_text
@@ -174,6 +176,10 @@ class SearchEngine:
                 if len(hits) == k:
                     break
         return hits
+
+    def answer(self, product_id: str, question: str) -> Optional[Evidence]:
+        """Catalog text of ``product_id`` that answers ``question`` (``retrieval.answers``)."""
+        return answer_from_catalog(question, self.get(product_id), self.encoder)
 
     # -- incremental updates -------------------------------------------------------
     def upsert(self, products: Sequence[Product]) -> None:

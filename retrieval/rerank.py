@@ -1,7 +1,8 @@
 """Ranking a short list of candidate texts for a question (product QA evidence, ePQA).
 
-The dialogue uses it to pick the catalog sentence that answers "is it waterproof?";
-the evaluation uses it for the ePQA ranking set.
+The evaluation uses it for the ePQA ranking set. It is the piece a product-question
+action would use to pick the sentence that answers "is it waterproof?"; no dialogue
+action calls it yet.
 """
 from __future__ import annotations
 

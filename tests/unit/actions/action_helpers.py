@@ -89,6 +89,12 @@ class TinyRetriever:
         others = [p for p in self.catalog.products if p.id != base.id and p.category == base.category]
         return [Hit(p, 1.0, ["similar"]) for p in others[:k]]
 
+    def answer(self, product_id, question):
+        from retrieval.answers import answer
+        from retrieval.encoder import get_encoder
+
+        return answer(question, self.get(product_id), get_encoder())  # the real MiniLM
+
 
 def make_tracker(text: str = "", intent: str = "", entities: Optional[List[Dict[str, Any]]] = None,
                  slots: Optional[Dict[str, Any]] = None, sender: str = "shopper1", channel: str = "rest",

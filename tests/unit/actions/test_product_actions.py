@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from action_helpers import Chat, ent
-from actions.products import (ActionCheckAvailability, ActionChoose, ActionCompare, ActionShowDetails,
-                              ActionTellPrice)
+from actions.products import (ActionAnswerQuestion, ActionCheckAvailability, ActionChoose, ActionCompare,
+                              ActionShowDetails, ActionTellPrice)
 from actions.shopping import ActionAssessRequest, ActionRecommend
 from actions.smalltalk import ActionDefaultFallback, ActionSmalltalk
 
@@ -158,3 +158,19 @@ def test_the_cart_lists_what_was_added_priced_from_the_catalog(chat, retriever, 
     assert f"3 items, ${total:,.2f} in total" in chat.text, chat.text
     assert f"2 × {second.name} (${second.price:,.2f} each)" in chat.text
     assert sorted(chat.card_ids) == sorted([ids[0], ids[1]])
+
+
+def test_a_question_is_answered_with_the_products_own_text(chat, retriever):
+    ids = shown(chat)
+    p = retriever.get(ids[0])
+    chat.run(ActionAnswerQuestion(), "what is the first one made of?", "ask_product_question", [ent("ordinal", "1")])
+    assert chat.text == f'About {p.name}, the product page says: "material: {p.attributes["material"]}"'
+    # "it" is now that product; what the catalog doesn't say is not guessed
+    chat.run(ActionAnswerQuestion(), "does it come with a five year warranty?", "ask_product_question")
+    assert chat.text.startswith(f"The product page for {p.name} doesn't say, so I won't guess.")
+    assert "material " + p.attributes["material"] in chat.text
+
+
+def test_a_question_before_anything_was_shown(chat):
+    chat.run(ActionAnswerQuestion(), "is it waterproof?", "ask_product_question")
+    assert "haven't shown you any products" in chat.text
