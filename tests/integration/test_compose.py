@@ -56,3 +56,19 @@ def test_compose_file_names_no_secret_literally():
     text = (REPO / "docker-compose.yml").read_text()
     assert "requirepass" in text and "${REDIS_PASSWORD:?" in text
     assert "s3cret" not in text
+
+
+def test_image_copies_every_python_package_and_vendors_the_web_libraries():
+    """No engine here to build it, so the Dockerfile is read: a package left out of the image
+    (as nlg once was) only shows up when a container starts."""
+    import re
+
+    docker = (REPO / "docker" / "dialogue.Dockerfile").read_text()
+    include = re.search(r'include = \[(.*?)\]', (REPO / "pyproject.toml").read_text()).group(1)
+    packages = [p.strip(' "*') for p in include.split(",")]
+    assert packages and all(re.search(rf"^COPY {p} \./{p}$", docker, re.M) for p in packages), packages
+    web_files = re.findall(r"WEB_VENDOR\)/([\w.]+)", (REPO / "mk" / "web.mk").read_text())
+    assert set(web_files) == {"socket.io.min.js", "socket.io.min.js.map", "qrcode.js"}
+    assert all(f in docker for f in web_files) and "COPY --from=web /web/vendor ./web/static/vendor" in docker
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert {".venv", "web/node_modules"} <= set(ignored)
