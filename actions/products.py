@@ -120,8 +120,7 @@ class ActionAnswerQuestion(ShopAction):
         if evidence is not None:
             facts["evidence"] = evidence.text
         else:
-            attrs = [f"{k.replace('_', ' ')} {v}" for k, v in (p.attributes or {}).items() if v not in (None, "")]
-            facts["listed"] = ", ".join(attrs[:4])
+            facts["attributes"] = {k: v for k, v in (p.attributes or {}).items() if v not in (None, "")}
         _focus(turn, p)
         turn.say("answer", facts, buttons=product_buttons(p))
         return []

@@ -165,7 +165,8 @@ def _answer(f: Dict[str, Any]) -> str:
     p = f["product"]
     if f.get("evidence"):
         return f"About {p['name']}, the product page says: \"{f['evidence']}\""
-    listed = f" It lists {f['listed']}." if f.get("listed") else ""
+    attrs = [f"{k.replace('_', ' ')} {v}" for k, v in list((f.get("attributes") or {}).items())[:4]]
+    listed = f" It lists {', '.join(attrs)}." if attrs else ""
     return f"The product page for {p['name']} doesn't say, so I won't guess.{listed} Ask me about its price, stock or details."
 
 
