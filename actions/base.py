@@ -10,11 +10,14 @@ from typing import Any, Dict, List, Optional, Sequence
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
 from actions.replies import compose
-from retrieval.api import UnknownProductError
+from actions.replies.facts import Facts
+from actions.services import Services
+from config import Settings
+from nlg.phraser import Phraser
+from retrieval.api import Retriever, UnknownProductError
 from retrieval.schema import Product
-from shopper.store import ShopperStore, StoreUnavailable, get_store
+from shopper.store import ShopperStore, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +27,8 @@ class Turn:
     """One user turn as the actions see it, plus where replies go."""
 
     dispatcher: CollectingDispatcher
-    tracker: Tracker
+    tracker: Any
+    services: Optional[Services] = None  # None: replies from the templates, no search or store
     sender: str = ""
     text: str = ""
     intent: str = ""
@@ -33,7 +37,7 @@ class Turn:
     metadata: Dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, dispatcher: CollectingDispatcher, tracker: Tracker) -> "Turn":
+    def of(cls, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services) -> "Turn":
         latest = tracker.latest_message or {}
         text = latest.get("text") or ""
         if text.startswith("/"):  # a button payload (/intent{"entity": ...}): its entities say it all
@@ -41,6 +45,7 @@ class Turn:
         return cls(
             dispatcher=dispatcher,
             tracker=tracker,
+            services=services,
             sender=tracker.sender_id,
             text=text,
             intent=(latest.get("intent") or {}).get("name") or "",
@@ -49,19 +54,36 @@ class Turn:
             metadata=dict(latest.get("metadata") or {}),
         )
 
+    def _services(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("this turn has no services (retriever, store): build the action with Services")
+        return self.services
+
     @property
     def store(self) -> ShopperStore:
-        return get_store()
+        return self._services().store
 
     @property
-    def retriever(self) -> Any:
-        return services.get_retriever()
+    def retriever(self) -> Retriever:
+        return self._services().retriever
 
-    def say(self, act: str, facts: Optional[Dict[str, Any]] = None, cards: Optional[Sequence[Dict[str, Any]]] = None,
+    @property
+    def settings(self) -> Settings:
+        return self._services().settings
+
+    @property
+    def phraser(self) -> Optional[Phraser]:
+        """The phraser for this turn: none when off, or when the message's metadata asks for
+        ``{"replies": "templates"}`` (exact wording, e.g. for ops and tests)."""
+        if self.services is None or str(self.metadata.get("replies", "")).lower() in ("templates", "template"):
+            return None
+        return self.services.phraser
+
+    def say(self, act: str, facts: Optional[Facts] = None, cards: Optional[Sequence[Dict[str, Any]]] = None,
             buttons: Optional[List[Dict[str, str]]] = None, kind: str = "product_cards") -> str:
-        """Render ``act`` and send it; cards always ride along in ``custom`` (shopper/channels.py decides,
+        """Render ``act`` and send it; cards always ride along in ``custom`` (channels/render.py decides,
         per channel, whether they are drawn as cards or turned into text lines)."""
-        reply = compose(act, facts or {})
+        reply = compose(act, facts or {}, self.phraser)
         text = reply.text
         # the phraser's verdict rides in the bot event's metadata (kept in the tracker, not sent to shoppers)
         kwargs: Dict[str, Any] = {"text": text, "phraser": reply.meta()}
@@ -86,6 +108,9 @@ class Turn:
 class ShopAction(Action, ABC):
     """Base of the shopping actions: runs ``act`` off the event loop and never goes silent."""
 
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
     @abstractmethod
     def name(self) -> str: ...
 
@@ -94,7 +119,7 @@ class ShopAction(Action, ABC):
         """Do the work, send replies with ``turn.say``, return Rasa events."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        turn = Turn.of(dispatcher, tracker)
+        turn = Turn.of(dispatcher, tracker, self.services)
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(None, self.act, turn) or []

@@ -1,67 +1,102 @@
-"""The action server: rasa-sdk's app plus a warm-up, so the first shopper waits for nothing.
+"""The action server: builds ``Services`` once, registers one instance of every action, serves.
 
-    python -m actions.server [--host 127.0.0.1] [--port 5055]
+    python -m actions.server [--host 127.0.0.1] [--port 5055] [--no-warm]
+
+The app mirrors rasa-sdk's own (``/health``, ``/webhook``, ``/actions``), with the actions
+registered as instances that hold the process's ``Services`` instead of module globals.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import time
-from typing import Any
+import zlib
+from typing import Any, Optional
+
+from actions.services import Services
 
 logger = logging.getLogger("actions.server")
 
 
-def warm_up() -> None:
-    """Load the retriever, vocabulary and phraser, and check Redis (logs, never raises)."""
-    from actions import services
-    from shopper.store import get_store
-
+def warm_up(services: Services) -> None:
+    """Check Redis, run one search and load the phraser, so the first shopper waits for nothing
+    (logs, never raises: turns report an outage themselves)."""
     t0 = time.perf_counter()
     try:
-        get_store().ping()
+        services.store.ping()
     except Exception as e:  # noqa: BLE001 - the server still answers; turns report the outage
         logger.error("%s", e)
-    r = services.get_retriever()
-    services.get_vocab()
-    r.search("warm up", k=1)
+    services.retriever.search("warm up", k=1)
     logger.info("retriever ready in %.1fs", time.perf_counter() - t0)
-    from actions.replies import phraser_enabled
-
-    if phraser_enabled():
+    if services.phraser is not None:
         t0 = time.perf_counter()
         try:
-            phraser = services.get_phraser()
-            phraser.warmup()
-            logger.info("phraser %s ready in %.1fs", type(phraser).__name__, time.perf_counter() - t0)
+            services.phraser.warmup()
+            logger.info("phraser %s ready in %.1fs", type(services.phraser).__name__, time.perf_counter() - t0)
         except Exception as e:  # noqa: BLE001 - replies fall back to the templates
             logger.error("phraser failed to load (%s: %s): replies use the templates", type(e).__name__, e)
 
 
-def create_app(warm: bool = True) -> Any:
-    """rasa-sdk's Sanic app with every action in the ``actions`` package registered."""
-    from rasa_sdk.endpoint import create_app as sdk_app
+def create_app(services: Services, warm: bool = True) -> Any:
+    """A Sanic app answering Rasa's action calls with the actions built on ``services``."""
+    from rasa_sdk import utils
+    from rasa_sdk.executor import ActionExecutor
+    from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+    from sanic import Sanic, response
 
-    app = sdk_app("actions", cors_origins="*")
+    from actions import action_classes
+
+    executor = ActionExecutor()
+    for cls in action_classes():
+        executor.register_action(cls(services))
+
+    app = Sanic("shopguide_actions", configure_logging=False)
+
+    @app.get("/health")
+    async def health(_: Any) -> Any:
+        return response.json({"status": "ok"})
+
+    @app.post("/webhook")
+    async def webhook(request: Any) -> Any:
+        if request.headers.get("Content-Encoding") == "deflate":
+            action_call = json.loads(zlib.decompress(request.body))
+        else:
+            action_call = request.json
+        if action_call is None:
+            return response.json({"error": "Invalid body request"}, status=400)
+        utils.check_version_compatibility(action_call.get("version"))
+        try:
+            return response.json(await executor.run(action_call))
+        except ActionExecutionRejection as e:
+            return response.json({"error": e.message, "action_name": e.action_name}, status=400)
+        except ActionNotFoundException as e:
+            logger.error("%s", e)
+            return response.json({"error": e.message, "action_name": e.action_name}, status=404)
+
+    @app.get("/actions")
+    async def actions(_: Any) -> Any:
+        return response.json([{"name": k} for k in executor.actions])
+
     if warm:
         @app.listener("before_server_start")
-        async def _warm(app: Any, loop: Any) -> None:  # noqa: ANN401
-            await asyncio.get_running_loop().run_in_executor(None, warm_up)
+        async def _warm(app: Any, loop: Any) -> None:
+            await asyncio.get_running_loop().run_in_executor(None, warm_up, services)
     return app
 
 
-def main(argv: Any = None) -> None:
-    from shopper.settings import get_dialogue_settings
+def main(argv: Optional[Any] = None) -> None:
+    from config import get_settings
 
-    s = get_dialogue_settings()
+    settings = get_settings()
     p = argparse.ArgumentParser(description="shopping guide action server")
-    p.add_argument("--host", default=s.host)
-    p.add_argument("--port", type=int, default=s.action_port)
-    p.add_argument("--no-warm", action="store_true", help="skip loading the retriever before serving")
+    p.add_argument("--host", default=settings.dialogue.host)
+    p.add_argument("--port", type=int, default=settings.dialogue.action_port)
+    p.add_argument("--no-warm", action="store_true", help="skip the warm-up search and phraser load")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(warm=not args.no_warm)
+    app = create_app(Services.build(settings), warm=not args.no_warm)
     logger.info("action server on http://%s:%d/webhook", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
 

@@ -5,9 +5,9 @@ from typing import Any, Dict, List, Text
 
 from rasa_sdk.events import UserUtteranceReverted
 
-from actions import services
 from actions.base import ShopAction, Turn
-from actions.flow import describe
+from actions.results import describe
+from actions.search import names_products, start_search
 
 ACTS = {
     "greet": "greet", "goodbye": "goodbye", "thanks": "thanks", "help": "help",
@@ -25,8 +25,6 @@ class ActionSmalltalk(ShopAction):
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         act = ACTS.get(turn.intent, "fallback")
         if turn.intent == "nlu_fallback":
-            from actions.shopping import names_products, start_search
-
             req = names_products(turn)
             if req is not None:  # "phone charger" on its own: a search NLU was unsure of
                 start_search(turn, req)
@@ -36,7 +34,7 @@ class ActionSmalltalk(ShopAction):
             if ctx.offer:  # "no" to "shall I drop the colour?"
                 ctx.offer = None
                 turn.store.save_context(turn.sender, ctx)
-                turn.say("keep_constraints", {"constraints": describe(ctx.get_filters(), services.currency())})
+                turn.say("keep_constraints", {"constraints": describe(turn, ctx.get_filters())})
                 return []
         turn.say(act)
         return []

@@ -1,4 +1,12 @@
-"""Process-wide typed settings (one object per process, read from env / .env)."""
-from config.settings import Settings, get_settings
+"""The one typed settings object (``config.settings``)."""
+from config.settings import (
+    REPO_ROOT,
+    DialogueSettings,
+    NLGSettings,
+    SearchSettings,
+    Settings,
+    WebSettings,
+    get_settings,
+)
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["REPO_ROOT", "DialogueSettings", "NLGSettings", "SearchSettings", "Settings", "WebSettings", "get_settings"]

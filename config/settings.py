@@ -1,39 +1,48 @@
-"""One typed settings object per process.
+"""The one typed settings object, in sections.
 
-Values come from the environment (prefix ``SHOPGUIDE_``) or a ``.env`` file in
-the working directory. Every default works offline on a fresh clone.
+    from config import get_settings
+    s = get_settings()
+    s.search.catalog, s.dialogue.rasa_port, s.web.kiosk_store, s.nlg.latency_budget_ms
+
+Every value comes from the environment or a ``.env`` file in the working directory, with
+defaults that work offline on a fresh clone. Names: ``SHOPGUIDE_<FIELD>`` for the search,
+dialogue and web sections (``SHOPGUIDE_CATALOG``, ``SHOPGUIDE_RASA_PORT``,
+``SHOPGUIDE_KIOSK_STORE``), ``SHOPGUIDE_NLG_<FIELD>`` for the phraser
+(``SHOPGUIDE_NLG_LATENCY_BUDGET_MS``), plus ``REDIS_URL`` and ``SHOPGUIDE_NLG`` (gpt2 | templates).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Dict, Mapping, Optional
 
-from pydantic import BaseSettings, Field
+from pydantic import BaseModel, BaseSettings, Field
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "shopguide"
+NLG_OFF = ("", "templates", "template", "off", "0", "false", "no")
 
 
-class Settings(BaseSettings):
-    """Settings shared by retrieval, actions, nlg and the launch scripts."""
+class _Section(BaseSettings):
+    class Config:
+        env_prefix = "SHOPGUIDE_"
+        env_file = ".env"
 
-    # --- catalog and retrieval -------------------------------------------------
+
+class SearchSettings(_Section):
+    """Catalog, encoder, index and the threads search may use."""
+
     catalog: str = Field("demo", description="demo | bigbasket | instacart | myntra_fashion | PATH")
     catalog_mapping: Optional[str] = Field(None, description="mapping name or YAML path for a PATH catalog")
     shared_dir: Path = Field(REPO_ROOT.parent / "shared", description="where ../shared lives")
-    cache_dir: Path = Field(Path.home() / ".cache" / "shopguide", description="indexes, models")
+    cache_dir: Path = Field(DEFAULT_CACHE_DIR, description="indexes, models")
     encoder: str = Field("all-MiniLM-L6-v2", description="HF BERT path or the packaged MiniLM")
     index_factory: str = Field("Flat", description="FAISS index factory string")
     encode_batch_size: int = 128
     use_gpu: Optional[bool] = Field(None, description="None = auto (GPU when present)")
-
-    # --- session state -----------------------------------------------------------
-    redis_url: Optional[str] = Field(None, description="existing Redis; unset = embedded server")
-
-    class Config:
-        env_prefix = "SHOPGUIDE_"
-        env_file = ".env"
-        fields = {"redis_url": {"env": ["REDIS_URL", "SHOPGUIDE_REDIS_URL"]}}
+    query_threads: int = Field(1, ge=1, description="torch and FAISS threads for one query")
+    torch_threads: int = Field(0, ge=0, description="torch threads for batch encoding; 0 = every core")
+    encoder_bf16: str = Field("auto", description="bf16 batch encoding: auto | 0")
 
     @property
     def datasets_dir(self) -> Path:
@@ -44,7 +53,108 @@ class Settings(BaseSettings):
         return self.shared_dir / "eval"
 
 
+class DialogueSettings(_Section):
+    """Servers, Redis and lifetimes used by the launcher, Rasa and the action server."""
+
+    host: str = Field("127.0.0.1", description="interface the servers bind to")
+    rasa_port: int = 5005
+    action_port: int = 5055
+    redis_url: Optional[str] = Field(None, env=["REDIS_URL", "SHOPGUIDE_REDIS_URL"],
+                                     description="existing Redis; unset = embedded server")
+    redis_port: int = Field(6379, description="port of the embedded Redis (when REDIS_URL is unset)")
+    redis_prefix: str = Field("shopguide", description="alphanumeric namespace of every Redis key")
+    session_ttl_s: int = Field(7 * 24 * 3600, description="search context / shown lists lifetime")
+    profile_ttl_s: int = Field(90 * 24 * 3600, description="cart and profile lifetime")
+    run_dir: Path = Field(REPO_ROOT / ".run", description="pids, logs, embedded Redis data")
+    model_dir: Path = Field(REPO_ROOT / "models" / "rasa", description="trained Rasa models")
+    recommend_k: int = Field(3, description="products shown per turn")
+    replies: str = Field("gpt2", env="SHOPGUIDE_NLG", description="gpt2 (the phraser) | templates")
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def embedded_redis_url(self) -> str:
+        return f"redis://{self.host}:{self.redis_port}/0"
+
+    @property
+    def redis(self) -> str:
+        """The Redis this process must use: ``REDIS_URL`` if set, else the embedded one."""
+        return self.redis_url or self.embedded_redis_url
+
+    @property
+    def phraser_on(self) -> bool:
+        """``SHOPGUIDE_NLG`` (default ``gpt2``): anything in :data:`NLG_OFF` keeps the templates only."""
+        return self.replies.strip().lower() not in NLG_OFF
+
+
+class WebSettings(_Section):
+    """The web chat and in-store kiosk pages."""
+
+    kiosk_store: str = Field("downtown", description="store id of the kiosk (data/demo/stores.yml)")
+    kiosk_staff_pin: Optional[str] = Field(None, description="unlocks the kiosk's staff mode; unset = staff mode off")
+    kiosk_idle_timeout_s: int = Field(90, ge=1, description="kiosk idle seconds before the screen and session are wiped")
+    public_base_url: Optional[str] = Field(None, description="base URL phones reach for the kiosk's QR; unset = the page's own")
+
+
+class NLGSettings(BaseSettings):
+    """How the GPT-2 phraser generates (docs/nlg.md). Env: ``SHOPGUIDE_NLG_<FIELD>``."""
+
+    model_dir: Optional[str] = None  # a trained phraser; None = the default model's cache folder
+    base: Optional[str] = None  # with model_dir unset: the model fine-tuned from this checkpoint (e.g. gpt2)
+    cache_dir: Optional[str] = None  # where trained models live; None = <search.cache_dir>/nlg
+    latency_budget_ms: float = 300.0  # past this the template is used
+    device: str = "auto"  # auto | cpu | cuda
+    num_candidates: int = 8  # sampled in one batch; the first that passes the guard wins
+    retries: int = 2  # further batches when none passed and the budget leaves time for one
+    max_new_tokens: int = 64
+    temperature: float = 0.8
+    retry_temperature: float = 1.3  # a retry samples more widely
+    top_k: int = 30
+    top_p: float = 0.95
+    threads: int = 1  # torch threads while generating (1 is fastest for a small model)
+    seed: Optional[int] = None  # fixed seed for reproducible sampling
+    constrain_slots: bool = True  # never sample a placeholder the facts lack, or one already used
+    coverage_penalty: float = 6.0  # lower the end token's logit while a slot is unsaid (0 = off)
+    vocab_check: bool = True  # closed-vocabulary guard (words the corpus never used are rejected)
+    ngram_check: bool = True  # every trigram of a sentence must occur in the corpus (roles, spliced claims)
+
+    class Config:
+        env_prefix = "SHOPGUIDE_NLG_"
+        env_file = ".env"
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> "NLGSettings":
+        """Settings read from ``environ`` (default: the process environment), then ``overrides``."""
+        if environ is None:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        prefix = cls.__config__.env_prefix
+        raw: Dict[str, Any] = {name: environ[prefix + name.upper()] for name in cls.__fields__
+                               if prefix + name.upper() in environ}
+        raw = {k: (None if v == "" and not cls.__fields__[k].required and cls.__fields__[k].allow_none else v)
+               for k, v in raw.items()}
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.parse_obj({**{name: cls.__fields__[name].get_default() for name in cls.__fields__}, **raw})
+
+    def resolved_cache_dir(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else SearchSettings().cache_dir / "nlg"
+
+
+class Settings(BaseModel):
+    """Everything a process of the shopping guide can be told, by section."""
+
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    nlg: NLGSettings = Field(default_factory=NLGSettings)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, built once on first use."""
+    """The process's settings, read once on first use."""
     return Settings()

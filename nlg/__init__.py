@@ -1,23 +1,20 @@
 """GPT-2 phraser: dialogue act + catalog facts -> a reply that is never wrong about a product.
 
-    from nlg import phrase
-    reply = phrase("recommend", {"products": [{"name": "Trail Runner", "price": 59.5}], "n_results": 12})
+    from nlg import build_phraser
+    phraser = build_phraser()   # the caller keeps it (the action server's Services): no singleton here
+    reply = phraser.phrase("recommend", {"products": [{"name": "Trail Runner", "price": 59.5}], "n_results": 12})
     reply.text, reply.source   # "How about Trail Runner at $59.50? ...", "model" (or "template")
 
 Importing this package loads nothing: names resolve on first use, and the model
-loads on the first reply (or ``get_phraser().load()``). See docs/nlg.md for the
+loads on the first reply (or ``phraser.load()``). See docs/nlg.md for the
 acts and the fact keys.
 """
 from typing import Any
 
-__all__ = ["phrase", "knows", "get_phraser", "build_phraser", "Reply", "Phraser", "TemplatePhraser", "ModelPhraser", "NLGConfig"]
+__all__ = ["knows", "build_phraser", "default_model_dir", "Reply", "Phraser", "TemplatePhraser", "ModelPhraser"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "NLGConfig":
-        from nlg.config import NLGConfig
-
-        return NLGConfig
     if name in __all__:
         from nlg import phraser
 

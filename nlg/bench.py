@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from nlg import guard, templates
-from nlg.config import NLGConfig
+from config import NLGSettings
 from nlg.corpus import build_examples, load_corpus
 from nlg.metrics import corpus_bleu, distinct_n, percentile, slot_error_rate
 from nlg.phraser import ModelPhraser, default_model_dir
@@ -64,7 +64,7 @@ def run(model_dir: Path, draws: int, seed: int, device: str, budget_ms: float) -
     refs: Dict[tuple, List[str]] = {}
     for e in held:
         refs.setdefault((e.act, e.slots), []).append(e.text)
-    cfg = NLGConfig.from_env(device=device, latency_budget_ms=budget_ms)
+    cfg = NLGSettings.from_env(device=device, latency_budget_ms=budget_ms)
     t0 = time.perf_counter()
     pm = PhraserModel.load(model_dir, cfg.device)
     load_s = time.perf_counter() - t0
@@ -218,11 +218,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--budget-ms", type=float, default=None, help="latency budget (default: config, 300)")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = ap.parse_args(argv)
-    model_dir = args.model_dir or default_model_dir(NLGConfig.from_env(base=args.base))
+    model_dir = args.model_dir or default_model_dir(NLGSettings.from_env(base=args.base))
     if not (model_dir / "phraser.json").is_file():
         print(f"error: no trained phraser at {model_dir}; run `make train-phraser` first", file=sys.stderr)
         return 2
-    budget = args.budget_ms if args.budget_ms is not None else NLGConfig.from_env().latency_budget_ms
+    budget = args.budget_ms if args.budget_ms is not None else NLGSettings.from_env().latency_budget_ms
     res = run(model_dir, args.draws, args.seed, args.device, budget)
     write_reports(res, args.out)
     print(f"wrote {args.out}/nlg.md, nlg.png, nlg.json", file=sys.stderr)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, Tuple
 
 from nlg import guard, templates
-from nlg.config import NLGConfig
+from config import NLGSettings
 from nlg.corpus import Corpus, load_corpus
 from nlg.slots import lexicalise, slot_values
 
@@ -62,6 +62,10 @@ class Phraser(Protocol):
     """What actions depend on."""
 
     def phrase(self, act: str, facts: Mapping[str, Any]) -> Reply: ...
+
+    def warmup(self) -> None:
+        """Load what the first reply would otherwise wait for."""
+        ...
 
 
 class TemplatePhraser:
@@ -118,12 +122,12 @@ class ModelPhraser(TemplatePhraser):
     def __init__(
         self,
         model: Any,
-        config: Optional[NLGConfig] = None,
+        config: Optional[NLGSettings] = None,
         corpus: Optional[Corpus] = None,
         lexicon: Iterable[str] = (),
     ):
         super().__init__(corpus)
-        self.config = config or NLGConfig()
+        self.config = config or NLGSettings()
         self.lexicon = tuple(lexicon)
         self._model = None if callable(model) and not hasattr(model, "sample") else model
         self._loader: Optional[Callable[[], Any]] = model if self._model is None else None
@@ -213,24 +217,24 @@ class ModelPhraser(TemplatePhraser):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def default_model_dir(config: Optional[NLGConfig] = None) -> Path:
+def default_model_dir(config: Optional[NLGSettings] = None) -> Path:
     """Where the offline default phraser lives for the current corpus and settings."""
     from nlg.train import TrainArgs, model_dir_for
 
-    config = config or NLGConfig.from_env()
+    config = config or NLGSettings.from_env()
     if config.model_dir:
         return Path(config.model_dir)
     return model_dir_for(TrainArgs(base=config.base), config.resolved_cache_dir())
 
 
-def build_phraser(config: Optional[NLGConfig] = None, lexicon: Iterable[str] = ()) -> TemplatePhraser:
+def build_phraser(config: Optional[NLGSettings] = None, lexicon: Iterable[str] = ()) -> TemplatePhraser:
     """The process's phraser: the trained model if there is one, else templates.
 
     Nothing is loaded here; the model loads on first use (or ``.load()``).
     """
     from nlg.model import PhraserModel, is_phraser_dir
 
-    config = config or NLGConfig.from_env()
+    config = config or NLGSettings.from_env()
     path = default_model_dir(config)
     if not is_phraser_dir(path):
         log.warning("nlg: no trained phraser at %s (run `make train-phraser`); using templates", path)
@@ -238,25 +242,6 @@ def build_phraser(config: Optional[NLGConfig] = None, lexicon: Iterable[str] = (
     return ModelPhraser(lambda: PhraserModel.load(path, config.device), config, lexicon=lexicon)
 
 
-_default: Optional[TemplatePhraser] = None
-_default_lock = threading.Lock()
-
-
-def get_phraser() -> TemplatePhraser:
-    """The process-wide phraser, built once on first use."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = build_phraser()
-    return _default
-
-
 def knows(act: str) -> bool:
     """Whether the phraser has this act (else ``phrase`` answers with the fallback reply)."""
     return act in load_corpus().acts
-
-
-def phrase(act: str, facts: Mapping[str, Any]) -> Reply:
-    """Phrase one reply with the process-wide phraser. See docs/nlg.md for acts and facts."""
-    return get_phraser().phrase(act, facts)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from nlg import tokens
-from nlg.config import NLGConfig
+from config import NLGSettings
 from nlg.corpus import Example, build_examples, corpus_hash, load_corpus
 from nlg.guard import words
 from nlg.grammar import PLACEHOLDER_RE
@@ -87,7 +87,7 @@ class TrainArgs:
 def model_dir_for(args: TrainArgs, cache_dir: Optional[Path] = None) -> Path:
     if args.output_dir:
         return Path(args.output_dir)
-    root = Path(cache_dir) if cache_dir else (Path(args.cache_dir) if args.cache_dir else NLGConfig().resolved_cache_dir())
+    root = Path(cache_dir) if cache_dir else (Path(args.cache_dir) if args.cache_dir else NLGSettings().resolved_cache_dir())
     return root / args.model_hash()
 
 
@@ -156,7 +156,7 @@ def eval_loss(model: Any, data: List[Tuple[List[int], List[int]]], pad: int, dev
 
 
 def heldout_generation_metrics(
-    pm: PhraserModel, held: Sequence[Example], draws: int, cfg: NLGConfig, seed: int
+    pm: PhraserModel, held: Sequence[Example], draws: int, cfg: NLGSettings, seed: int
 ) -> Dict[str, float]:
     """Slot error rate (top candidate, before the guard) and BLEU on held-out frames."""
     from nlg.metrics import corpus_bleu, slot_error_rate
@@ -289,7 +289,7 @@ def train(args: TrainArgs) -> Path:
     tok.save_pretrained(str(tmp))
     (tmp / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     pm = PhraserModel(model, tok, meta, device)
-    cfg = NLGConfig()
+    cfg = NLGSettings()
     gen = heldout_generation_metrics(pm, held_ex, args.eval_draws, cfg, args.seed)
     metrics = {
         "eval_loss": ev,

@@ -4,15 +4,24 @@
     hits = retriever.search("red tshirt under 500")   # -> [Hit(product, score, why)]
     retriever.get("123"); retriever.similar("123")
     retriever.answer("123", "is it unscented?")     # -> Evidence(text, score, source) or None
+    retriever.catalog, retriever.currency, retriever.vocab, retriever.store_names, retriever.topicality
+
+``retrieval.engine.SearchEngine`` is the real one (MiniLM + FAISS + BM25);
+``retrieval.memory.InMemoryRetriever`` keeps the same contract with word overlap, for tests and tools.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Protocol, Sequence
 
 from retrieval.answers import Evidence
 from retrieval.filters import Filters
 from retrieval.schema import Product
+
+if TYPE_CHECKING:  # retrieval.catalog imports this module
+    from retrieval.catalog import Catalog
+    from retrieval.query import Vocabulary
+    from retrieval.topicality import Topicality
 
 
 class UnknownProductError(KeyError):
@@ -46,8 +55,18 @@ class SearchResult:
 
 
 class Retriever(Protocol):
-    """What actions depend on. ``retrieval.engine.SearchEngine`` implements it;
+    """Everything the dialogue asks of search. ``retrieval.engine.SearchEngine`` implements it;
     ``retrieval.memory.InMemoryRetriever`` is a small dependency-free one for tests."""
+
+    catalog: Catalog
+    vocab: Vocabulary  # brands, colours, categories and stores that ``parse_query`` recognises
+    topicality: Topicality  # "is this product the kind of thing asked for?"
+    store_names: Dict[str, str]  # store id -> display name
+
+    @property
+    def currency(self) -> str:
+        """The catalog's currency code ("USD", "INR")."""
+        ...
 
     def search(
         self,

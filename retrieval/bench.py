@@ -52,7 +52,7 @@ def main() -> int:
     ap.add_argument("--fresh-build", action="store_true", help="build indexes in an empty cache (real build times)")
     ap.add_argument("--factories", default="Flat", help="FAISS factories to compare on the catalogs, e.g. Flat,HNSW32")
     args = ap.parse_args()
-    eval_dir = get_settings().eval_dir
+    eval_dir = get_settings().search.eval_dir
     if not eval_dir.is_dir():
         print(f"error: graded query sets not found at {eval_dir} (set SHOPGUIDE_SHARED_DIR)", file=sys.stderr)
         return 2

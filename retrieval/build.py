@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from config import get_settings
 
-    s = get_settings()
+    s = get_settings().search
     ap = argparse.ArgumentParser(prog="python -m retrieval.build", description=__doc__.split("\n\n")[0])
     ap.add_argument("--catalog", default=s.catalog)
     ap.add_argument("--mapping", default=s.catalog_mapping)

@@ -115,7 +115,7 @@ def load_catalog(
     """
     from config import get_settings
 
-    datasets_dir = datasets_dir or get_settings().datasets_dir
+    datasets_dir = datasets_dir or get_settings().search.datasets_dir
     if name in SHIPPED and mapping is None:
         m = load_mapping(name)
         path = m.resolve_path(datasets_dir)

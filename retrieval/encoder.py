@@ -47,8 +47,12 @@ class Encoder:
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
         self.model = AutoModel.from_pretrained(path, local_files_only=local).to(self.device).eval()
         self.max_length = max_length
-        self.query_threads = int(os.environ.get("SHOPGUIDE_QUERY_THREADS", "1"))
-        self.batch_threads = int(os.environ.get("SHOPGUIDE_TORCH_THREADS", "0")) or (os.cpu_count() or 1)
+        from config import get_settings
+
+        search = get_settings().search
+        self.query_threads = search.query_threads
+        self.batch_threads = search.torch_threads or (os.cpu_count() or 1)
+        self.bf16 = search.encoder_bf16 != "0"
         self.dim = int(self.model.config.hidden_size)
         self._torch = torch
 
@@ -102,7 +106,7 @@ class Encoder:
         import contextlib
 
         torch = self._torch
-        if n <= 16 or os.environ.get("SHOPGUIDE_ENCODER_BF16", "auto") == "0":
+        if n <= 16 or not self.bf16:
             return contextlib.nullcontext()
         if self.device == "cuda":
             return torch.autocast("cuda", dtype=torch.float16)

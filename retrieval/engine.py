@@ -18,12 +18,14 @@ from retrieval.answers import Evidence
 from retrieval.answers import answer as answer_from_catalog
 from retrieval.api import Hit, SearchResult, UnknownProductError
 from retrieval.catalog import FULL_FIELDS, Catalog, doc_text, load_catalog
+from retrieval.facets import store_names
 from retrieval.filters import RELAX_ORDER, Filters, colour_text
 from retrieval.fusion import FusionConfig, config_for, fuse
 from retrieval.index_store import IndexState, open_index
 from retrieval.lexical import BM25Index, tokenize
 from retrieval.query import ParsedQuery, Vocabulary, parse_query
 from retrieval.schema import Product
+from retrieval.topicality import Topicality
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 512  # longer messages are cut: nothing useful for search lies past this
@@ -101,7 +103,9 @@ class SearchEngine:
         self.encoder = encoder
         self.fields = tuple(fields)
         self.fusion = fusion or config_for(catalog.name)
-        self.vocab = vocab or Vocabulary.from_catalog(catalog)
+        self.store_names = store_names(catalog)
+        self.vocab = vocab or Vocabulary.from_catalog(catalog, self.store_names)
+        self.topicality = Topicality(catalog)
         self.bm25 = BM25Index([doc_text(p, self.fields) for p in catalog.products])
         self.arrays = FilterArrays(catalog)
         self._lock = threading.Lock()  # adds/removes vs searches
@@ -109,6 +113,10 @@ class SearchEngine:
         _single_threaded_search()
 
     # -- Retriever API ---------------------------------------------------------------
+    @property
+    def currency(self) -> str:
+        return self.catalog.currency or "USD"
+
     def search(self, text: str, filters: Optional[Filters] = None, exclude_ids: Sequence[str] = (), k: int = 10, profile: Optional[dict] = None) -> List[Hit]:
         return self.search_detailed(text, filters, exclude_ids, k, profile).hits
 
@@ -221,6 +229,7 @@ class SearchEngine:
         _align(self.index, self.catalog)
         self.bm25 = BM25Index([doc_text(p, self.fields) for p in self.catalog.products])
         self.arrays = FilterArrays(self.catalog)
+        self.topicality = Topicality(self.catalog)
 
     # -- internals -----------------------------------------------------------------
     def _query_vector(self, text: str) -> np.ndarray:
@@ -284,9 +293,9 @@ class SearchEngine:
         if f.exclude_brands:
             why.append("not " + " or ".join(sorted(f.exclude_brands)))
         if f.colour:
-            why.append(f"colour {f.colour}")
+            why.append(f.describe_one("colour"))
         if f.category:
-            why.append(f"in {f.category}")
+            why.append(f.describe_one("category"))
         if f.in_stock_at:
             st = p.stock.get(f.in_stock_at)
             why.append(f"in stock at {f.in_stock_at}" + (f" ({st.aisle})" if st and st.aisle else ""))
@@ -305,7 +314,9 @@ def _single_threaded_search() -> None:
     small busy machine extra threads only spin against each other."""
     import faiss
 
-    faiss.omp_set_num_threads(int(__import__("os").environ.get("SHOPGUIDE_QUERY_THREADS", "1")))
+    from config import get_settings
+
+    faiss.omp_set_num_threads(get_settings().search.query_threads)
 
 
 def build_engine(
@@ -323,7 +334,7 @@ def build_engine(
     from config import get_settings
     from retrieval.encoder import get_encoder
 
-    cache_dir = cache_dir or get_settings().cache_dir
+    cache_dir = cache_dir or get_settings().search.cache_dir
     index = open_index(
         catalog,
         encoder_name,
@@ -353,6 +364,6 @@ def build_retriever(settings=None) -> SearchEngine:
     """The process's search engine for ``settings.catalog`` (built once, lazily)."""
     from config import get_settings
 
-    s = settings or get_settings()
+    s = (settings or get_settings()).search
     with _ENGINE_LOCK:
         return _cached_engine(s.catalog, s.catalog_mapping, s.encoder, s.index_factory, str(s.cache_dir))

@@ -118,3 +118,18 @@ class Filters(BaseModel):
         if self.in_stock_at:
             out.append(f"in stock at {store_name(self.in_stock_at) if store_name else self.in_stock_at}")
         return out
+
+    def describe_one(
+        self,
+        name: str,
+        currency: str = "",
+        money: Optional[Callable[[float], str]] = None,
+        store_name: Optional[Callable[[str], str]] = None,
+    ) -> str:
+        """One constraint (a ``RELAX_ORDER`` name: ``price``, ``colour``, ...) in the words of :meth:`describe`."""
+        if name == "price":
+            only = Filters(min_price=self.min_price, max_price=self.max_price)
+        else:
+            only = Filters(**{name: getattr(self, name)})
+        words = only.describe(currency, money=money, store_name=store_name)
+        return words[0] if words else name

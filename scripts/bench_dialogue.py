@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "dialogue.json")
     args = ap.parse_args(argv)
 
-    from dialogue_stack import DialogueStack, first_model_or_train
+    from support.stack import DialogueStack, first_model_or_train
 
     model = first_model_or_train()
     runs: Dict[str, Dict] = {}

@@ -32,7 +32,7 @@ from typing import Dict, List, Optional
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from shopper.settings import DialogueSettings, get_dialogue_settings  # noqa: E402
+from config import DialogueSettings, get_settings  # noqa: E402
 
 BOT = REPO / "bot"
 PY = sys.executable
@@ -96,7 +96,7 @@ def model_hash() -> str:
 
 def ensure_model(s: Optional[DialogueSettings] = None, quiet: bool = False) -> Path:
     """The trained model for the current ``bot/`` inputs; trains (nice'd) only when they changed."""
-    s = s or get_dialogue_settings()
+    s = s or get_settings().dialogue
     out = Path(s.model_dir)
     out.mkdir(parents=True, exist_ok=True)
     name = f"shopguide-{model_hash()}"
@@ -126,7 +126,7 @@ def ensure_index() -> None:
     """Build (or just check) the search index of ``SHOPGUIDE_CATALOG`` with a progress bar."""
     from config import get_settings
 
-    catalog = get_settings().catalog
+    catalog = get_settings().search.catalog
     say(f"search index for catalog {catalog!r}")
     rc = subprocess.call([PY, "-m", "retrieval.build", "--catalog", catalog], cwd=REPO)
     if rc != 0:
@@ -160,7 +160,7 @@ def ensure_redis(s: DialogueSettings, procs: Dict[str, subprocess.Popen]) -> str
     """The Redis URL to use: REDIS_URL (checked) or an embedded server (started)."""
     from shopper.store import redact
 
-    url = os.environ.get("REDIS_URL") or os.environ.get("SHOPGUIDE_REDIS_URL")
+    url = s.redis_url
     if url:
         err = ping(url, 2.0)
         if err:
@@ -218,8 +218,10 @@ def wait_http(url: str, proc: subprocess.Popen, what: str, log: Path, timeout: f
         time.sleep(0.5)
 
 
-def stack_env(s: DialogueSettings, redis_url: str) -> Dict[str, str]:
+def stack_env(s: DialogueSettings, redis_url: str, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The servers' environment: this one, the stack's Redis and ports, and ``extra`` (e.g. the staff PIN)."""
     env = dict(os.environ)
+    env.update(extra or {})
     env.update({
         "REDIS_URL": redis_url,
         "SHOPGUIDE_ACTION_URL": s.action_url,
@@ -245,7 +247,7 @@ def spawn(s: DialogueSettings, name: str, cmd: List[str], env: Dict[str, str],
 def effective_credentials(s: DialogueSettings, env: Dict[str, str]) -> Path:
     """bot/credentials.yml without the channels whose ${VARS} are unset in ``env`` (Rasa refuses unset
     ones), written to the run dir; prints which channels are on and which variables turn the others on."""
-    from shopper.credentials import write_effective
+    from channels.credentials import write_effective
 
     path, _ = write_effective(run_dir(s) / "credentials.yml", BOT / "credentials.yml", env=env, log=say)
     return path
@@ -300,29 +302,30 @@ def stop_procs(procs: Dict[str, subprocess.Popen], s: DialogueSettings) -> None:
         say(f"stopped {name}")
 
 
-def start_stack(s: DialogueSettings, procs: Dict[str, subprocess.Popen], setup: bool = True) -> str:
+def start_stack(s: DialogueSettings, procs: Dict[str, subprocess.Popen], setup: bool = True,
+                extra_env: Optional[Dict[str, str]] = None) -> str:
     t0 = time.perf_counter()
     redis_url = ensure_redis(s, procs)  # first: an unreachable REDIS_URL fails at once
     if setup:
         ensure_index()
     model = ensure_model(s)
-    env = stack_env(s, redis_url)
+    env = stack_env(s, redis_url, extra_env)
     start_servers(s, env, model, procs)
     check_redis_backed(s, redis_url)
     say(f"stack ready in {time.perf_counter() - t0:.0f}s")
     return redis_url
 
 
-def print_urls(s: DialogueSettings, redis_url: str, generated_pin: bool = False) -> None:
+def print_urls(s: DialogueSettings, redis_url: str, staff_pin: Optional[str] = None, generated_pin: bool = False) -> None:
     from shopper.store import redact
-    from shopper.web_pages import urls_text as web_urls_text
+    from channels.pages import urls_text as web_urls_text
 
     base = f"http://{s.host}:{s.rasa_port}"
     print(f"""
   Chat over REST:   curl -s {base}/webhooks/rest/webhook -d '{{"sender":"me","message":"I need a kettle"}}'
   Socket.IO:        {base}/socket.io   (events user_uttered / bot_uttered)
   Rasa HTTP API:    {base}/status      (cmdline-ready: `make shell`)
-{web_urls_text(s, generated_pin=generated_pin)}
+{web_urls_text(get_settings().copy(update={"dialogue": s}), staff_pin, generated_pin=generated_pin)}
   Action server:    http://{s.host}:{s.action_port}/webhook
   Redis:            {redact(redis_url)}
   Logs:             {run_dir(s).relative_to(REPO) if run_dir(s).is_relative_to(REPO) else run_dir(s)}/logs/
@@ -331,15 +334,16 @@ def print_urls(s: DialogueSettings, redis_url: str, generated_pin: bool = False)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    s = get_dialogue_settings()
+    s = get_settings().dialogue
     other = read_pid(pidfile(s, "stack"))
     if other and other != os.getpid():
         raise StackError(f"a stack is already running (pid {other}); `make stop` first")
     procs: Dict[str, subprocess.Popen] = {}
     stopping = {"flag": False}
-    from shopper.web_pages import ensure_staff_pin
+    from channels.pages import ensure_staff_pin
 
-    _, generated_pin = ensure_staff_pin()  # kiosk staff mode: a random PIN unless SHOPGUIDE_KIOSK_STAFF_PIN is set
+    # kiosk staff mode: a random PIN unless SHOPGUIDE_KIOSK_STAFF_PIN is set; handed to the servers' environment
+    pin, generated_pin = ensure_staff_pin(get_settings().web.kiosk_staff_pin)
 
     def on_signal(signum, frame):  # noqa: ANN001
         stopping["flag"] = True
@@ -348,8 +352,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     pidfile(s, "stack").write_text(str(os.getpid()))
     try:
-        redis_url = start_stack(s, procs, setup=not args.no_setup)
-        print_urls(s, redis_url, generated_pin)
+        redis_url = start_stack(s, procs, setup=not args.no_setup, extra_env={"SHOPGUIDE_KIOSK_STAFF_PIN": pin})
+        print_urls(s, redis_url, pin, generated_pin)
         while True:
             for name, proc in procs.items():
                 if proc.poll() is not None:
@@ -364,7 +368,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    s = get_dialogue_settings()
+    s = get_settings().dialogue
     pid = read_pid(pidfile(s, "stack"))
     if pid:
         os.kill(pid, signal.SIGTERM)
@@ -390,7 +394,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    s = get_dialogue_settings()
+    s = get_settings().dialogue
     for name in ("stack", "redis", "actions", "rasa"):
         pid = read_pid(pidfile(s, name))
         print(f"{name:8s} {'running (pid %d)' % pid if pid else 'stopped'}")
@@ -402,7 +406,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import contextlib
 
     with contextlib.redirect_stdout(sys.stderr):
-        model = ensure_model(get_dialogue_settings(), quiet=True)
+        model = ensure_model(get_settings().dialogue, quiet=True)
     print(model)
     return 0
 
@@ -434,7 +438,7 @@ def console(base: str, sender: str) -> None:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    s = get_dialogue_settings()
+    s = get_settings().dialogue
     base = f"http://{s.host}:{s.rasa_port}"
     procs: Dict[str, subprocess.Popen] = {}
     try:

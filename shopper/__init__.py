@@ -1,6 +1,5 @@
-"""Shopper state held in Redis: search context, shown lists, carts, profiles.
+"""Shopper data in Redis, and only that: search context, shown lists, cart, profile.
 
-Actions reach Redis only through :mod:`shopper.store`. The Rasa-process plugins
-(tracker/lock stores that refuse to run without Redis, channels that never
-answer with silence) live in :mod:`shopper.rasa_ext`, which imports Rasa.
+``store`` holds the Redis store and its key schema; ``memory`` the in-memory store with
+the same contract (tests, tools). Nothing here imports Rasa or renders text.
 """

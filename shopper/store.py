@@ -21,7 +21,6 @@ after ``profile_ttl_s``.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set
 from urllib.parse import urlsplit, urlunsplit
@@ -104,7 +103,8 @@ def filters_from_json(data: Optional[Dict[str, Any]]) -> Filters:
 
 
 class ShopperStore(Protocol):
-    """What actions depend on. ``RedisShopperStore`` is the real one."""
+    """What actions depend on. ``RedisShopperStore`` is the real one; ``shopper.memory.MemoryShopperStore``
+    keeps the same contract in a dict."""
 
     def ping(self) -> None: ...
     def get_context(self, sender: str) -> SearchContext: ...
@@ -205,87 +205,9 @@ class RedisShopperStore:
         self._call(pipe.execute)
 
 
-class MemoryShopperStore:
-    """Same behaviour in a dict, for pure-logic tests and offline tools. Not for serving."""
+def connect(settings: Any = None) -> RedisShopperStore:
+    """The Redis store for ``settings.dialogue`` (``REDIS_URL`` or the embedded server); connects lazily."""
+    from config import get_settings
 
-    def __init__(self) -> None:
-        self.ctx: Dict[str, str] = {}
-        self.shown: Dict[str, List[str]] = {}
-        self.seen: Dict[str, Set[str]] = {}
-        self.cart: Dict[str, Dict[str, int]] = {}
-        self.profile: Dict[str, Dict[str, str]] = {}
-        self.down = False  # set True to simulate an outage
-
-    def _check(self) -> None:
-        if self.down:
-            raise StoreUnavailable(unavailable_message("memory://", ConnectionError("simulated outage")))
-
-    def ping(self) -> None:
-        self._check()
-
-    def get_context(self, sender: str) -> SearchContext:
-        self._check()
-        return SearchContext.from_json(self.ctx.get(sender))
-
-    def save_context(self, sender: str, ctx: SearchContext) -> None:
-        self._check()
-        self.ctx[sender] = ctx.to_json()
-
-    def clear_search(self, sender: str) -> None:
-        self._check()
-        for d in (self.ctx, self.shown, self.seen):
-            d.pop(sender, None)
-
-    def set_shown(self, sender: str, ids: Sequence[str]) -> None:
-        self._check()
-        self.shown[sender] = [str(i) for i in ids]
-        self.seen.setdefault(sender, set()).update(self.shown[sender])
-
-    def get_shown(self, sender: str) -> List[str]:
-        self._check()
-        return list(self.shown.get(sender, []))
-
-    def get_seen(self, sender: str) -> Set[str]:
-        self._check()
-        return set(self.seen.get(sender, set()))
-
-    def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]:
-        self._check()
-        cart = self.cart.setdefault(sender, {})
-        cart[product_id] = cart.get(product_id, 0) + int(quantity)
-        return dict(cart)
-
-    def get_cart(self, sender: str) -> Dict[str, int]:
-        self._check()
-        return dict(self.cart.get(sender, {}))
-
-    def get_profile(self, sender: str) -> Dict[str, str]:
-        self._check()
-        return dict(self.profile.get(sender, {}))
-
-    def update_profile(self, sender: str, **fields: str) -> None:
-        self._check()
-        self.profile.setdefault(sender, {}).update({k: str(v) for k, v in fields.items()})
-
-
-_store: Optional[ShopperStore] = None
-_lock = threading.Lock()
-
-
-def get_store() -> ShopperStore:
-    """The process's store, connected on first use to ``shopper.settings.redis_url()``."""
-    global _store
-    if _store is None:
-        with _lock:
-            if _store is None:
-                from shopper.settings import get_dialogue_settings, redis_url
-
-                s = get_dialogue_settings()
-                _store = RedisShopperStore.from_url(redis_url(), s.redis_prefix, s.session_ttl_s, s.profile_ttl_s)
-    return _store
-
-
-def set_store(store: Optional[ShopperStore]) -> None:
-    """Inject a store (tests, tools); ``None`` resets to lazy creation."""
-    global _store
-    _store = store
+    d = (settings or get_settings()).dialogue
+    return RedisShopperStore.from_url(d.redis, d.redis_prefix, d.session_ttl_s, d.profile_ttl_s)

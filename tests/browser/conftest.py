@@ -23,7 +23,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(HERE))
 
-from dialogue_stack import DialogueStack, first_model_or_train  # noqa: E402
+from support.stack import DialogueStack, first_model_or_train  # noqa: E402
 from retrieval.catalog import load_catalog  # noqa: E402
 
 from browser_env import IDLE_TIMEOUT_S, KIOSK_STORE, VENDOR, browser_missing  # noqa: E402

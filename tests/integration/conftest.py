@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue_stack import DialogueStack, first_model_or_train
+from support.stack import DialogueStack, first_model_or_train
 from retrieval.catalog import load_catalog
 
 

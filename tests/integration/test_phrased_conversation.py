@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from dialogue_stack import DialogueStack, cards, first_model_or_train, texts
+from support.stack import DialogueStack, cards, first_model_or_train, texts
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from dialogue_stack import cards, texts
+from support.stack import cards, texts
 
 pytestmark = pytest.mark.slow
 PRICE = re.compile(r"\$(\d[\d,]*\.\d\d)")

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from dialogue_stack import cards, texts
-from shopper.rasa_ext import NO_REPLY_TEXT, STORE_DOWN_TEXT
+from support.stack import cards, texts
+from channels.rasa_plugins import NO_REPLY_TEXT, STORE_DOWN_TEXT
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shopper.testing import free_port
+from support.redis_process import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,13 +25,13 @@ def test_launcher_refuses_an_unreachable_redis_url(tmp_path):
 @pytest.mark.slow
 def test_rasa_itself_refuses_to_start_without_redis(tmp_path):
     """No silent fall back to an in-memory tracker store: `rasa run` exits naming REDIS_URL."""
-    from dialogue_stack import first_model_or_train
+    from support.stack import first_model_or_train
 
     model = first_model_or_train()
     port = free_port()
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{port}/0", SHOPGUIDE_REDIS_PREFIX="x",
                SHOPGUIDE_ACTION_URL=f"http://127.0.0.1:{free_port()}/webhook", RASA_TELEMETRY_ENABLED="false")
-    from dialogue_stack import load_stack_module
+    from support.stack import load_stack_module
 
     stack = load_stack_module()  # the credentials `make run` uses: channels with unset ${VARS} left out
     creds = stack.effective_credentials(stack.DialogueSettings(run_dir=tmp_path), env)

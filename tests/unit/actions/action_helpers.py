@@ -1,7 +1,7 @@
-"""Helpers for action tests: a small catalog, a tiny retriever over it, trackers, a chat driver.
+"""Helpers for action tests: a small catalog, ``Services`` over it, trackers, a chat driver.
 
-The retriever here is a dependency-free stand-in with the ``Retriever`` contract
-(word-overlap ranking, hard filters, relax-when-empty like the engine).
+The retriever is ``retrieval.memory.InMemoryRetriever`` (word-overlap ranking, hard filters,
+relax-when-empty like the engine).
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any, Dict, List, Optional, Sequence
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from retrieval.api import Hit, SearchResult
-from retrieval.catalog import Catalog
-from retrieval.filters import RELAX_ORDER, Filters
-from retrieval.query import parse_query
+from actions.services import Services
+from config import Settings
+from retrieval.memory import InMemoryRetriever
 from retrieval.schema import Product, StoreStock
+from shopper.store import ShopperStore
 
 
 def P(pid: str, name: str, brand: str, price: float, cat: List[str], rating: Optional[float] = None,
@@ -50,50 +50,9 @@ def products() -> List[Product]:
     ]
 
 
-class TinyRetriever:
-    """Word-overlap search with the engine's contract (filters, exclusions, relax-when-empty)."""
-
-    def __init__(self, items: Sequence[Product]):
-        self.catalog = Catalog(name="test", products=list(items), currency="USD")
-        self.calls: List[Dict[str, Any]] = []
-
-    def _score(self, text: str, p: Product) -> float:
-        q = {w.rstrip("s") for w in text.lower().split() if len(w) > 2}
-        doc = {w.rstrip("s") for w in (p.name + " " + " ".join(p.category) + " " + (p.brand or "")).lower().split()}
-        return len(q & doc) + (p.rating or 0) / 10
-
-    def search_detailed(self, text, filters=None, exclude_ids=(), k=10, profile=None) -> SearchResult:
-        self.calls.append({"text": text, "filters": filters, "exclude": set(exclude_ids), "k": k})
-        parsed = parse_query(text or "")
-        f = (filters or Filters()).merge(parsed.filters)
-        relaxed = []
-        while True:
-            pool = [p for p in self.catalog.products if p.id not in set(exclude_ids) and f.matches(p)
-                    and self._score(parsed.text, p) >= 1]
-            if pool or f.is_empty():
-                break
-            name = next(n for n in RELAX_ORDER if n in f.active())
-            relaxed.append(name)
-            f = f.without(name)
-        pool.sort(key=lambda p: -self._score(parsed.text, p))
-        return SearchResult([Hit(p, self._score(parsed.text, p), []) for p in pool[:k]], f, relaxed, parsed.text)
-
-    def search(self, text, filters=None, exclude_ids=(), k=10, profile=None):
-        return self.search_detailed(text, filters, exclude_ids, k, profile).hits
-
-    def get(self, product_id):
-        return self.catalog.get(product_id)
-
-    def similar(self, product_id, k=5):
-        base = self.get(product_id)
-        others = [p for p in self.catalog.products if p.id != base.id and p.category == base.category]
-        return [Hit(p, 1.0, ["similar"]) for p in others[:k]]
-
-    def answer(self, product_id, question):
-        from retrieval.answers import answer
-        from retrieval.encoder import get_encoder
-
-        return answer(question, self.get(product_id), get_encoder())  # the real MiniLM
+def services_for(retriever: InMemoryRetriever, store: ShopperStore, phraser: Any = None) -> Services:
+    """The action server's parts for a test: the in-memory retriever, a store, templates unless a phraser."""
+    return Services(retriever=retriever, store=store, phraser=phraser, settings=Settings())
 
 
 def make_tracker(text: str = "", intent: str = "", entities: Optional[List[Dict[str, Any]]] = None,
@@ -113,13 +72,17 @@ def ent(entity: str, value: str) -> Dict[str, Any]:
 class Chat:
     """Runs actions like Rasa would for one shopper and keeps what they said and set."""
 
-    def __init__(self, sender: str = "shopper1", channel: str = "rest"):
+    def __init__(self, services: Services, sender: str = "shopper1", channel: str = "rest"):
+        self.services = services
         self.sender = sender
         self.channel = channel
         self.slots: Dict[str, Any] = {}
         self.messages: List[Dict[str, Any]] = []
 
     def run(self, action, text: str = "", intent: str = "", entities=None, **kw) -> List[Dict[str, Any]]:
+        """Run ``action`` (an action class, built here with the chat's services, or an instance)."""
+        if isinstance(action, type):
+            action = action(self.services)
         d = CollectingDispatcher()
         t = make_tracker(text, intent, entities, dict(self.slots), self.sender, self.channel, **kw)
         events = asyncio.run(action.run(d, t, {}))

@@ -1,46 +1,37 @@
-"""Fixtures for action tests: the tiny retriever injected, a real-Redis store, a chat driver."""
+"""Fixtures for action tests: the in-memory retriever, a real-Redis store, ``Services`` over them, a chat driver."""
 from __future__ import annotations
 
 import pytest
 
-from action_helpers import Chat, TinyRetriever, products
-from actions import services
-from shopper import store as store_mod
-from shopper.store import MemoryShopperStore, RedisShopperStore
-from shopper.testing import free_port_fixture, redis_client, redis_server  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def template_replies(monkeypatch):
-    """The dialogue's own template texts (deterministic); test_phrasing.py turns the phraser on."""
-    monkeypatch.setenv("SHOPGUIDE_NLG", "templates")
+from action_helpers import Chat, products, services_for
+from retrieval.memory import InMemoryRetriever
+from shopper.memory import MemoryShopperStore
+from shopper.store import RedisShopperStore
+from support.redis_process import free_port_fixture, redis_client, redis_server  # noqa: F401
 
 
 @pytest.fixture
 def retriever():
-    r = TinyRetriever(products())
-    services.set_retriever(r)
-    yield r
-    services.set_retriever(None)
+    return InMemoryRetriever(products(), name="test")
 
 
 @pytest.fixture
 def store(redis_server, redis_client):
     """The real Redis-backed store (actions talk to Redis only through it)."""
-    s = RedisShopperStore.from_url(redis_server.url, prefix="test", session_ttl_s=600, profile_ttl_s=600)
-    store_mod.set_store(s)
-    yield s
-    store_mod.set_store(None)
+    return RedisShopperStore.from_url(redis_server.url, prefix="test", session_ttl_s=600, profile_ttl_s=600)
 
 
 @pytest.fixture
 def memory_store():
-    s = MemoryShopperStore()
-    store_mod.set_store(s)
-    yield s
-    store_mod.set_store(None)
+    return MemoryShopperStore()
 
 
 @pytest.fixture
-def chat(retriever, store):
-    return Chat()
+def services(retriever, store):
+    """Templates only (deterministic wording); test_phrasing.py gives its own services a phraser."""
+    return services_for(retriever, store)
+
+
+@pytest.fixture
+def chat(services):
+    return Chat(services)

@@ -7,20 +7,14 @@ from typing import Any, Dict
 
 import pytest
 
-from action_helpers import Chat, products
-from actions import phrasing, services
+from action_helpers import Chat, products, services_for
 from actions.cards import product_facts
-from actions.replies import TEMPLATES, compose
-from actions.shopping import ActionAssessRequest, ActionRecommend
+from actions.replies import compose
+from actions.replies import plans as phrasing
+from actions.replies.templates import TEMPLATES
+from actions.search import ActionAssessRequest, ActionRecommend
 
 MONEY_RE = re.compile(r"[$₹€£]\s?\d[\d,]*(?:\.\d+)?")
-
-
-@pytest.fixture
-def phraser_on(monkeypatch):
-    monkeypatch.setenv("SHOPGUIDE_NLG", "gpt2")
-    yield
-    services.set_phraser(None)
 
 
 def _facts(n: int = 3) -> Dict[str, Any]:
@@ -74,9 +68,8 @@ def test_card_reasons_become_clauses_read_after_because(reason, clause):
     assert phrasing.reason_clause(reason) == clause
 
 
-def test_switched_off_every_reply_is_the_template(monkeypatch):
-    monkeypatch.setenv("SHOPGUIDE_NLG", "templates")
-    r = compose("recommend", _facts())
+def test_switched_off_every_reply_is_the_template():
+    r = compose("recommend", _facts(), None)
     assert (r.source, r.reason) == ("template", "off")
     assert r.text == TEMPLATES["recommend"](_facts())
 
@@ -97,15 +90,14 @@ class _Declines:
 
 
 @pytest.mark.parametrize("phraser,reason", [(_Broken(), "error"), (_Declines(), "guard")])
-def test_a_failing_phraser_gives_the_dialogue_template(phraser_on, phraser, reason):
-    services.set_phraser(phraser)
-    r = compose("recommend", _facts())
+def test_a_failing_phraser_gives_the_dialogue_template(phraser, reason):
+    r = compose("recommend", _facts(), phraser)
     assert (r.source, r.reason) == ("template", reason)
     assert r.text == TEMPLATES["recommend"](_facts())
 
 
-def test_a_hanging_model_times_out_to_the_template(phraser_on):
-    from nlg.config import NLGConfig
+def test_a_hanging_model_times_out_to_the_template():
+    from config import NLGSettings
     from nlg.phraser import ModelPhraser
 
     release = threading.Event()
@@ -118,9 +110,9 @@ def test_a_hanging_model_times_out_to_the_template(phraser_on):
             release.wait(5)
             return []
 
-    services.set_phraser(ModelPhraser(Hangs(), NLGConfig(latency_budget_ms=50)))
+    phraser = ModelPhraser(Hangs(), NLGSettings(latency_budget_ms=50))
     try:
-        r = compose("details", _facts())
+        r = compose("details", _facts(), phraser)
     finally:
         release.set()
     assert (r.source, r.reason) == ("template", "timeout")
@@ -128,24 +120,23 @@ def test_a_hanging_model_times_out_to_the_template(phraser_on):
     assert r.text.startswith(_facts()["product"]["name"])
 
 
-def test_no_trained_model_means_templates(phraser_on):
+def test_no_trained_model_means_templates():
     from nlg.phraser import TemplatePhraser
 
-    services.set_phraser(TemplatePhraser(reason="no_model"))
-    r = compose("greet", {})
+    r = compose("greet", {}, TemplatePhraser(reason="no_model"))
     assert (r.source, r.reason) == ("template", "no_model") and r.text == TEMPLATES["greet"]({})
 
 
 # -- the real trained phraser -------------------------------------------------------------
 
 @pytest.fixture
-def trained(phraser_on):
+def trained():
     from nlg.model import is_phraser_dir
     from nlg.phraser import build_phraser, default_model_dir
 
     if not is_phraser_dir(default_model_dir()):
         pytest.skip("no trained default phraser: run `make train-phraser` (make test does)")
-    services.set_phraser(build_phraser())
+    return build_phraser()
 
 
 @pytest.mark.parametrize("act", ["recommend", "details", "compare", "chosen", "price", "availability"])
@@ -153,7 +144,7 @@ def test_model_replies_name_the_products_with_the_catalogs_prices(trained, act):
     facts = _facts({"recommend": 3, "compare": 2}.get(act, 1))
     sources = []
     for _ in range(5):
-        r = compose(act, facts)
+        r = compose(act, facts, trained)
         sources.append(r.source)
         allowed = {p["price_text"] for p in facts["products"]} | {"$50.00"}
         for amount in MONEY_RE.findall(r.text):
@@ -165,9 +156,10 @@ def test_model_replies_name_the_products_with_the_catalogs_prices(trained, act):
     assert sources.count("model") >= 4, sources
 
 
-def test_a_recommendation_turn_is_phrased_by_the_model(trained, chat):
-    chat.run(ActionAssessRequest(), "electric kettle", "search_product")
-    chat.run(ActionRecommend(), "electric kettle", "search_product")
+def test_a_recommendation_turn_is_phrased_by_the_model(trained, retriever, store):
+    chat = Chat(services_for(retriever, store, trained))
+    chat.run(ActionAssessRequest, "electric kettle", "search_product")
+    chat.run(ActionRecommend, "electric kettle", "search_product")
     meta = [m.get("phraser") for m in chat.messages if m.get("phraser")]
     assert meta and meta[-1]["source"] == "model", meta
     assert chat.cards

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from action_helpers import Chat, TinyRetriever, products
-from actions import services
-from actions.replies import TEMPLATES, money, render
-from actions.shopping import ActionAssessRequest, ActionRecommend
+from action_helpers import Chat, products, services_for
+from actions.replies import compose, money
+from actions.replies.templates import TEMPLATES
+from actions.search import ActionAssessRequest, ActionRecommend
+from retrieval.memory import InMemoryRetriever
+
+
+def render(act, facts):
+    return compose(act, facts).text
 
 
 def test_money_formats():
@@ -35,15 +40,10 @@ def test_unknown_act_falls_back_to_a_sentence():
 
 def test_replies_use_the_catalogs_currency(store):
     items = [p.copy(update={"currency": "INR"}) for p in products()]
-    r = TinyRetriever(items)
-    r.catalog.currency = "INR"
-    services.set_retriever(r)
-    try:
-        chat = Chat()
-        chat.run(ActionAssessRequest(), "electric kettle", "search_product")
-        chat.run(ActionRecommend(), "electric kettle", "search_product")
-        assert "₹" in chat.text and "$" not in chat.text
-        for c in chat.cards:
-            assert f"₹{r.get(c['id']).price:,.2f}" in chat.text
-    finally:
-        services.set_retriever(None)
+    r = InMemoryRetriever(items, currency="INR")
+    chat = Chat(services_for(r, store))
+    chat.run(ActionAssessRequest, "electric kettle", "search_product")
+    chat.run(ActionRecommend, "electric kettle", "search_product")
+    assert "₹" in chat.text and "$" not in chat.text
+    for c in chat.cards:
+        assert f"₹{r.get(c['id']).price:,.2f}" in chat.text

@@ -4,22 +4,23 @@ from __future__ import annotations
 import re
 
 from action_helpers import ent
-from actions.shopping import (ActionAskNeedBrand, ActionAskNeedBudget, ActionAskNeedCategory, ActionAssessRequest,
-                              ActionRecommend, ActionRefine)
+from actions.refine import ActionRefine
+from actions.search import (ActionAskNeedBrand, ActionAskNeedBudget, ActionAskNeedCategory, ActionAssessRequest,
+                            ActionRecommend)
 
 PRICE = re.compile(r"\$(\d[\d,]*\.\d\d)")
 
 
 def search(chat, text, entities=None):
-    chat.run(ActionAssessRequest(), text, "search_product", entities)
+    chat.run(ActionAssessRequest, text, "search_product", entities)
     assert chat.slots["vague_request"] is False, chat.slots
-    chat.run(ActionRecommend(), text, "search_product", entities)
+    chat.run(ActionRecommend, text, "search_product", entities)
 
 
 def test_specific_request_searches_at_once_and_shows_three_with_reasons(chat, retriever, store):
-    chat.run(ActionAssessRequest(), "I need an electric kettle under $50", "search_product")
+    chat.run(ActionAssessRequest, "I need an electric kettle under $50", "search_product")
     assert chat.slots["vague_request"] is False
-    chat.run(ActionRecommend(), "I need an electric kettle under $50", "search_product")
+    chat.run(ActionRecommend, "I need an electric kettle under $50", "search_product")
     cards = chat.cards
     assert len(cards) == 3
     for c in cards:
@@ -44,29 +45,29 @@ def test_reasons_come_from_the_products_data(chat, retriever):
 
 
 def test_vague_request_asks_at_most_three_skippable_questions(chat, store):
-    chat.run(ActionAssessRequest(), "I need a gift under $30", "search_product",
+    chat.run(ActionAssessRequest, "I need a gift under $30", "search_product",
              [ent("max_price", "$30")])
     assert chat.slots["vague_request"] is True
     assert chat.slots["need_budget"], "the budget already given is not asked again"
-    chat.run(ActionAskNeedCategory(), "I need a gift under $30", "search_product")
+    chat.run(ActionAskNeedCategory, "I need a gift under $30", "search_product")
     assert "What kind of thing" in chat.text and any(b["payload"] == "/skip" for b in chat.messages[0]["buttons"])
     chat.slots["need_category"] = "kettle"
-    chat.run(ActionAskNeedBrand(), "kettle", "inform")
+    chat.run(ActionAskNeedBrand, "kettle", "inform")
     assert "brand" in chat.text.lower()
     chat.slots["need_brand"] = "any"
-    chat.run(ActionRecommend(), "any", "skip")
+    chat.run(ActionRecommend, "any", "skip")
     assert len(chat.cards) == 3
     assert all(c["price"] <= 30 for c in chat.cards)
     assert all(chat.slots[s] is None for s in ("need_category", "need_budget", "need_brand"))
 
 
 def test_all_questions_skipped_still_recommends(chat):
-    chat.run(ActionAssessRequest(), "something for my kitchen", "search_product")
+    chat.run(ActionAssessRequest, "something for my kitchen", "search_product")
     assert chat.slots["vague_request"] is True
-    chat.run(ActionAskNeedBudget(), "", "inform")
+    chat.run(ActionAskNeedBudget, "", "inform")
     assert "budget" in chat.text.lower() and len(chat.messages[0]["buttons"]) == 4
     chat.slots.update(need_category="any", need_budget="any", need_brand="any")
-    chat.run(ActionRecommend(), "any", "skip")
+    chat.run(ActionRecommend, "any", "skip")
     assert len(chat.cards) == 3
 
 
@@ -74,7 +75,7 @@ def test_cheaper_keeps_constraints_and_never_repeats(chat, retriever, store):
     search(chat, "electric kettle")
     first = chat.cards
     cheapest = min(c["price"] for c in first)
-    chat.run(ActionRefine(), "cheaper", "refine", [ent("refinement", "cheaper")])
+    chat.run(ActionRefine, "cheaper", "refine", [ent("refinement", "cheaper")])
     second = chat.cards
     assert second, chat.text
     assert all(c["price"] < cheapest for c in second)
@@ -85,34 +86,34 @@ def test_cheaper_keeps_constraints_and_never_repeats(chat, retriever, store):
 def test_other_brands_excludes_the_brands_shown(chat, retriever):
     search(chat, "electric kettle")
     brands = {c["brand"] for c in chat.cards}
-    chat.run(ActionRefine(), "other brands", "refine", [ent("refinement", "other_brand")])
+    chat.run(ActionRefine, "other brands", "refine", [ent("refinement", "other_brand")])
     assert chat.cards and not {c["brand"] for c in chat.cards} & brands
 
 
 def test_show_more_then_exhausted(chat):
     search(chat, "electric kettle")
     seen = set(chat.card_ids)
-    chat.run(ActionRefine(), "show more", "refine", [ent("refinement", "more")])
+    chat.run(ActionRefine, "show more", "refine", [ent("refinement", "more")])
     assert chat.cards and not set(chat.card_ids) & seen
     seen |= set(chat.card_ids)
-    chat.run(ActionRefine(), "show more", "refine", [ent("refinement", "more")])
+    chat.run(ActionRefine, "show more", "refine", [ent("refinement", "more")])
     seen |= set(chat.card_ids)
     assert len(seen) == 7  # every kettle, none twice
-    chat.run(ActionRefine(), "show more", "refine", [ent("refinement", "more")])
+    chat.run(ActionRefine, "show more", "refine", [ent("refinement", "more")])
     assert not chat.cards and "seen them all" in chat.text
 
 
 def test_naming_another_product_starts_a_new_search_in_its_own_category(chat, retriever):
     search(chat, "electric kettle")
     assert all("Electric Kettle" in retriever.get(c["id"]).category for c in chat.cards)
-    chat.run(ActionRefine(), "green tea", "inform", [ent("product", "green tea")])
+    chat.run(ActionRefine, "green tea", "inform", [ent("product", "green tea")])
     assert chat.cards, chat.text
     assert all("Tea" in retriever.get(c["id"]).category for c in chat.cards), chat.text
 
 
 def test_new_constraint_overrides_and_keeps_the_rest(chat, retriever):
     search(chat, "electric kettle under $60")
-    chat.run(ActionRefine(), "in red", "inform", [ent("colour", "red")])
+    chat.run(ActionRefine, "in red", "inform", [ent("colour", "red")])
     assert chat.cards
     for c in chat.cards:
         p = retriever.get(c["id"])
@@ -125,7 +126,7 @@ def test_no_results_names_the_constraint_and_relaxes_on_yes(chat, retriever, sto
     assert "empties the list is \"under $10.00\"" in chat.text and "Shall I drop it" in chat.text
     assert any(b["payload"] == "/affirm" for b in chat.messages[0]["buttons"])
     assert store.get_context("shopper1").offer == "price"
-    chat.run(ActionRefine(), "yes", "affirm")
+    chat.run(ActionRefine, "yes", "affirm")
     assert chat.cards and all(retriever.get(i).attributes["colour"] == "red" for i in chat.card_ids)
 
 
@@ -136,20 +137,20 @@ def test_unknown_brand_empties_the_list(chat):
 
 def test_start_over_forgets_the_search(chat, store):
     search(chat, "electric kettle")
-    chat.run(ActionRefine(), "start over", "refine", [ent("refinement", "start_over")])
+    chat.run(ActionRefine, "start over", "refine", [ent("refinement", "start_over")])
     assert "start over" in chat.text.lower()
     assert store.get_shown("shopper1") == [] and store.get_context("shopper1").query == ""
 
 
 def test_refine_before_any_search_asks_what_to_find(chat):
-    chat.run(ActionRefine(), "cheaper", "refine", [ent("refinement", "cheaper")])
+    chat.run(ActionRefine, "cheaper", "refine", [ent("refinement", "cheaper")])
     assert "looking for" in chat.text and not chat.cards
 
 
 def test_similar_to_an_ordinal(chat, retriever):
     search(chat, "electric kettle")
     target = chat.card_ids[1]
-    chat.run(ActionRefine(), "more like the second one", "refine", [ent("refinement", "similar"), ent("ordinal", "2")])
+    chat.run(ActionRefine, "more like the second one", "refine", [ent("refinement", "similar"), ent("ordinal", "2")])
     assert chat.cards and target not in chat.card_ids
     assert all(retriever.get(i).category == retriever.get(target).category for i in chat.card_ids)
 
@@ -167,7 +168,7 @@ def test_form_validation_ignores_slots_cleared_before_activation(retriever, stor
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
-    from actions.shopping import ValidateShoppingForm
+    from actions.search import ValidateShoppingForm
 
     parse = {"text": "I need a gift", "intent": {"name": "search_product"}, "entities": []}
     events = [{"event": "user", "text": "I need a gift", "parse_data": parse},
@@ -190,7 +191,7 @@ def test_budget_answer_without_a_number_is_asked_again(retriever, store):
     from rasa_sdk.executor import CollectingDispatcher
 
     from action_helpers import make_tracker
-    from actions.shopping import ValidateShoppingForm
+    from actions.search import ValidateShoppingForm
 
     d = CollectingDispatcher()
     v = ValidateShoppingForm()
@@ -203,18 +204,18 @@ def test_budget_answer_without_a_number_is_asked_again(retriever, store):
 def test_button_payloads_are_read_by_their_entities_not_their_text(chat, retriever):
     search(chat, "electric kettle")
     before = set(chat.card_ids)
-    chat.run(ActionRefine(), '/inform{"max_price":"40"}', "inform", [ent("max_price", "40")])
+    chat.run(ActionRefine, '/inform{"max_price":"40"}', "inform", [ent("max_price", "40")])
     assert chat.cards and all(c["price"] <= 40 for c in chat.cards)
     assert all("Electric Kettle" in retriever.get(c["id"]).category for c in chat.cards)
     assert not set(chat.card_ids) & before
-    chat.run(ActionRefine(), '/refine{"refinement":"cheaper"}', "refine", [ent("refinement", "cheaper")])
+    chat.run(ActionRefine, '/refine{"refinement":"cheaper"}', "refine", [ent("refinement", "cheaper")])
     assert "inform" not in chat.text
 
 
 def test_a_product_name_nlu_could_not_place_is_searched_not_answered_with_a_fallback(chat, retriever):
     from actions.smalltalk import ActionSmalltalk
 
-    chat.run(ActionSmalltalk(), "gooseneck kettle", "nlu_fallback")
+    chat.run(ActionSmalltalk, "gooseneck kettle", "nlu_fallback")
     assert [retriever.get(c["id"]).name for c in chat.cards][:1] == ["Ironbark Gooseneck Electric Kettle"], chat.text
-    chat.run(ActionSmalltalk(), "tell me a joke", "nlu_fallback")
+    chat.run(ActionSmalltalk, "tell me a joke", "nlu_fallback")
     assert not chat.cards and "didn't understand" in chat.text

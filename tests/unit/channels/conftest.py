@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import Turn
 from actions.cards import card, product_buttons, product_facts, recommendation_buttons, reason_for
 from retrieval.schema import Product, StoreStock
-from shopper import channels
+from channels import render as channels
 
 STORES = {"downtown": "Downtown", "riverside": "Riverside", "eastgate": "Eastgate"}
 
@@ -82,4 +82,4 @@ def details(products) -> Dict[str, Any]:
                        kind="product_details")
 
 
-from shopper.testing import free_port_fixture, redis_client, redis_server  # noqa: E402,F401
+from support.redis_process import free_port_fixture, redis_client, redis_server  # noqa: E402,F401

@@ -1,12 +1,12 @@
-"""shopper.channels.render: one reply (text, cards, buttons) -> each channel's format."""
+"""channels.render.render: one reply (text, cards, buttons) -> each channel's format."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from shopper import channels
-from shopper.channels import ButtonTokens, chunks, cut, render
+from channels import render as channels
+from channels.render import ButtonTokens, chunks, cut, render
 
 from .conftest import STORES, bot_message
 

@@ -1,4 +1,4 @@
-"""shopper.credentials: the credentials file Rasa gets (channels whose ${VARS} are unset left out),
+"""channels.credentials: the credentials file Rasa gets (channels whose ${VARS} are unset left out),
 and a `rasa run`-style startup on it (channels built and registered, no network)."""
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from shopper import credentials as C
+from channels import credentials as C
 
 REPO = Path(__file__).resolve().parents[3]
-TELEGRAM = "shopper.messaging.GuardedTelegramInput"
-SLACK = "shopper.messaging.GuardedSlackInput"
-FACEBOOK = "shopper.messaging.GuardedFacebookInput"
+TELEGRAM = "channels.messaging.GuardedTelegramInput"
+SLACK = "channels.messaging.GuardedSlackInput"
+FACEBOOK = "channels.messaging.GuardedFacebookInput"
 MESSAGING_VARS = ("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_VERIFY", "TELEGRAM_WEBHOOK_URL", "SLACK_TOKEN",
                   "SLACK_SIGNING_SECRET", "SLACK_CHANNEL", "FACEBOOK_VERIFY", "FACEBOOK_SECRET",
                   "FACEBOOK_PAGE_ACCESS_TOKEN")
@@ -43,13 +43,13 @@ def written(tmp_path, env):
 
 
 def test_unset_variables_leave_the_messaging_channels_out(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="shopper.credentials")
+    caplog.set_level(logging.INFO, logger="channels.credentials")
     data, states, path = written(tmp_path, {})
     assert TELEGRAM not in data and SLACK not in data and FACEBOOK not in data
     # everything without variables stays, as it is in bot/credentials.yml
     source = C.load(REPO / "bot" / "credentials.yml")
     assert data == {k: v for k, v in source.items() if k not in (TELEGRAM, SLACK, FACEBOOK)}
-    assert "shopper.rasa_ext.GuardedRestInput" in data and "shopper.rasa_ext.GuardedSocketIOInput" in data
+    assert "channels.rasa_plugins.GuardedRestInput" in data and "channels.rasa_plugins.GuardedSocketIOInput" in data
     assert not states["telegram"].on and not states["telegram"].partial
     assert states["telegram"].describe() == (
         "channel telegram: off (set TELEGRAM_ACCESS_TOKEN, TELEGRAM_VERIFY and TELEGRAM_WEBHOOK_URL to turn it on)")
@@ -101,7 +101,7 @@ def test_optional_variable_when_set(tmp_path):
 def test_half_configured_channel_is_off_with_a_clear_warning(tmp_path, caplog):
     env = {"SLACK_TOKEN": FULL["SLACK_TOKEN"], "TELEGRAM_ACCESS_TOKEN": FULL["TELEGRAM_ACCESS_TOKEN"],
            "TELEGRAM_VERIFY": "   "}  # blank counts as unset
-    caplog.set_level(logging.INFO, logger="shopper.credentials")
+    caplog.set_level(logging.INFO, logger="channels.credentials")
     path, states = C.write_effective(tmp_path, REPO / "bot" / "credentials.yml", env=env)
     data = C.load(path)
     assert SLACK not in data and TELEGRAM not in data
@@ -137,9 +137,9 @@ def test_filter_on_a_custom_file(tmp_path):
 
 
 def test_channel_names():
-    assert C.channel_name("shopper.messaging.GuardedTelegramInput") == "telegram"
-    assert C.channel_name("shopper.rasa_ext.GuardedSocketIOInput") == "socketio"
-    assert C.channel_name("shopper.rasa_ext.GuardedRestInput") == "rest"
+    assert C.channel_name("channels.messaging.GuardedTelegramInput") == "telegram"
+    assert C.channel_name("channels.rasa_plugins.GuardedSocketIOInput") == "socketio"
+    assert C.channel_name("channels.rasa_plugins.GuardedRestInput") == "rest"
     assert C.channel_name("rest") == "rest" and C.channel_name("rasa") == "rasa"
 
 
@@ -190,8 +190,8 @@ def test_rasa_startup_with_every_channel_on(tmp_path, monkeypatch):
     import aiogram.bot.base
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from shopper.messaging import GuardedFacebookInput, GuardedSlackInput, GuardedTelegramInput
-    from shopper.rasa_ext import GuardedRestInput, GuardedSocketIOInput
+    from channels.messaging import GuardedFacebookInput, GuardedSlackInput, GuardedTelegramInput
+    from channels.rasa_plugins import GuardedRestInput, GuardedSocketIOInput
 
     async def no_network(*a, **k):
         raise AssertionError("no API call at startup")

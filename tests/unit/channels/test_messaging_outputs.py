@@ -28,10 +28,10 @@ from rasa.core.channels.slack import SlackBot
 from rasa.core.channels.telegram import TelegramOutput
 from slack_sdk.web.async_client import AsyncWebClient
 
-from shopper.channels import ButtonTokens
-from shopper.messaging import (EXPIRED_TEXT, GuardedFacebookInput, GuardedSlackInput, GuardedTelegramInput,
+from channels.render import ButtonTokens
+from channels.messaging import (EXPIRED_TEXT, GuardedFacebookInput, GuardedSlackInput, GuardedTelegramInput,
                                ShopMessengerBot, ShopSlackBot, ShopTelegramOutput)
-from shopper.rasa_ext import NO_REPLY_TEXT
+from channels.rasa_plugins import NO_REPLY_TEXT
 
 TG_TOKEN = "123456789:AAFakeTokenForUnitTests_abcdefghijklmno"
 SLACK_TOKEN = "xoxb-000000000000-000000000000-FakeTokenForTests"

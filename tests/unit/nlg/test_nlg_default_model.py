@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nlg import guard
-from nlg.config import NLGConfig
+from config import NLGSettings
 from nlg.phraser import ModelPhraser
 from nlg.synth import TRICKY_NAMES, facts_for_frame
 
@@ -15,7 +15,7 @@ FIGURE = re.compile(r"\d|[$€£¥₹%]")
 
 
 def test_most_replies_come_from_the_model_on_trained_frames(default_model, corpus):
-    ph = ModelPhraser(default_model, NLGConfig(latency_budget_ms=2000, seed=11), corpus)
+    ph = ModelPhraser(default_model, NLGSettings(latency_budget_ms=2000, seed=11), corpus)
     rng = random.Random(5)
     replies = []
     for act in corpus.acts:
@@ -45,7 +45,7 @@ def test_delivered_replies_state_only_the_facts(default_model, corpus, n1, n2, b
     """Random facts with adversarial names: every figure and name in the reply comes from the facts."""
     facts = {"products": [{"name": n1, "brand": b1, "price": p1}, {"name": n2, "brand": b2, "price": p2}],
              "n_results": count, "budget": max(p1, p2), "currency": "USD"}
-    ph = ModelPhraser(default_model, NLGConfig(latency_budget_ms=5000), corpus, lexicon=["Nike", "Adidas"])
+    ph = ModelPhraser(default_model, NLGSettings(latency_budget_ms=5000), corpus, lexicon=["Nike", "Adidas"])
     r = ph.phrase(act, facts)
     values = ph.values_for(act, facts)
     rest = guard.strip_values(r.text, values.values())
@@ -61,7 +61,7 @@ def test_delivered_replies_state_only_the_facts(default_model, corpus, n1, n2, b
 def test_latency_on_this_cpu(default_model, corpus):
     import time
 
-    ph = ModelPhraser(default_model, NLGConfig(), corpus)
+    ph = ModelPhraser(default_model, NLGSettings(), corpus)
     rng = random.Random(9)
     frames = [(a, fr) for a in corpus.acts for fr in corpus.train_frames(a)]
     ph.phrase("greet", {})
@@ -72,5 +72,5 @@ def test_latency_on_this_cpu(default_model, corpus):
         lat.append((time.perf_counter() - t0) * 1000)
     lat.sort()
     # the budget is a hard cap (a slower reply is replaced by the template): no call may exceed it by much
-    assert lat[-1] < NLGConfig().latency_budget_ms + 100
+    assert lat[-1] < NLGSettings().latency_budget_ms + 100
     ph.close()

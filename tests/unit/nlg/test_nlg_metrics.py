@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from nlg.config import NLGConfig
+from config import NLGSettings
 from nlg.metrics import corpus_bleu, distinct_n, percentile, slot_error_rate
 
 
@@ -34,9 +34,9 @@ def test_percentile():
 
 
 def test_config_env_overrides():
-    cfg = NLGConfig.from_env({"SHOPGUIDE_NLG_LATENCY_BUDGET_MS": "120", "SHOPGUIDE_NLG_NUM_CANDIDATES": "6",
+    cfg = NLGSettings.from_env({"SHOPGUIDE_NLG_LATENCY_BUDGET_MS": "120", "SHOPGUIDE_NLG_NUM_CANDIDATES": "6",
                               "SHOPGUIDE_NLG_VOCAB_CHECK": "false", "SHOPGUIDE_NLG_SEED": "4",
                               "SHOPGUIDE_NLG_MODEL_DIR": "/x"})
     assert (cfg.latency_budget_ms, cfg.num_candidates, cfg.vocab_check, cfg.seed, cfg.model_dir) == (120.0, 6, False, 4, "/x")
-    assert NLGConfig.from_env({}, device="cpu").device == "cpu"
-    assert str(NLGConfig(cache_dir="/c").resolved_cache_dir()) == "/c"
+    assert NLGSettings.from_env({}, device="cpu").device == "cpu"
+    assert str(NLGSettings(cache_dir="/c").resolved_cache_dir()) == "/c"

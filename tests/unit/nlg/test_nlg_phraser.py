@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nlg import guard
-from nlg.config import NLGConfig
+from config import NLGSettings
 from nlg.model import Candidate, PhraseTimeout, rank
 from nlg.phraser import ModelPhraser, Reply, TemplatePhraser
 from nlg.synth import facts_for_frame
@@ -63,7 +63,7 @@ def test_unknown_act_and_missing_facts_fall_back_politely(corpus):
 
 def test_a_good_candidate_is_used(corpus):
     fake = FakeModel(["Try [p1_name] by [p1_brand] at [p1_price], or [p2_name] by [p2_brand] at [p2_price]."])
-    r = ModelPhraser(fake, NLGConfig(latency_budget_ms=2000), corpus).phrase("recommend", FACTS)
+    r = ModelPhraser(fake, NLGSettings(latency_budget_ms=2000), corpus).phrase("recommend", FACTS)
     assert r.source == "model" and r.reason is None
     assert r.text == "Try Trail Runner 2 by Stride at $59.50, or City Sneaker by Urbano at $45."
 
@@ -74,14 +74,14 @@ def test_the_first_candidate_that_passes_wins(corpus):
         "Try [p1_name] by [p1_brand] at [p1_price], or [p2_name] by [p2_brand] at [p2_price].",
         "Both: [p1_name] by [p1_brand] ([p1_price]) and [p2_name] by [p2_brand] ([p2_price]).",
     ])
-    r = ModelPhraser(fake, NLGConfig(latency_budget_ms=2000), corpus).phrase("recommend", FACTS)
+    r = ModelPhraser(fake, NLGSettings(latency_budget_ms=2000), corpus).phrase("recommend", FACTS)
     assert r.source == "model" and r.text.startswith("Try Trail Runner 2 by Stride")
 
 
 def test_all_candidates_rejected_gives_the_template(corpus):
     fake = FakeModel(["Try [p1_name] at [p2_price] or [p2_name] at [p1_price] by [p1_brand] [p2_brand].",
                       "Only [p1_name], [p1_price]!", "Try Nike Air at $20."])
-    r = ModelPhraser(fake, NLGConfig(latency_budget_ms=2000, retries=0), corpus).phrase("recommend", FACTS)
+    r = ModelPhraser(fake, NLGSettings(latency_budget_ms=2000, retries=0), corpus).phrase("recommend", FACTS)
     assert r.source == "template" and r.reason == "guard" and r.candidates == 3
     assert "$59.50" in r.text and "$45" in r.text
     assert any("misbound:p2_price" in rej for rej in r.rejected)
@@ -90,19 +90,19 @@ def test_all_candidates_rejected_gives_the_template(corpus):
 def test_a_second_batch_is_tried_when_the_first_fails_and_time_allows(corpus):
     good = "Try [p1_name] by [p1_brand] at [p1_price], or [p2_name] by [p2_brand] at [p2_price]."
     fake = FakeModel(["Only [p1_name]!"], later=[good])
-    r = ModelPhraser(fake, NLGConfig(latency_budget_ms=2000, retries=1), corpus).phrase("recommend", FACTS)
+    r = ModelPhraser(fake, NLGSettings(latency_budget_ms=2000, retries=1), corpus).phrase("recommend", FACTS)
     assert r.source == "model" and fake.calls == 2 and r.candidates == 2 and r.top_candidate == "Only [p1_name]!"
     # a batch that took most of the budget leaves no time for another: the template answers at once
     slow = FakeModel(["Only [p1_name]!"], later=[good], delay=0.12)
     t0 = time.perf_counter()
-    r = ModelPhraser(slow, NLGConfig(latency_budget_ms=200, retries=1), corpus).phrase("recommend", FACTS)
+    r = ModelPhraser(slow, NLGSettings(latency_budget_ms=200, retries=1), corpus).phrase("recommend", FACTS)
     assert r.source == "template" and r.reason == "guard" and slow.calls == 1
     assert time.perf_counter() - t0 < 0.2
 
 
 def test_timeout_gives_the_template_within_the_budget(corpus):
     fake = FakeModel(["Try [p1_name] by [p1_brand] at [p1_price], or [p2_name] by [p2_brand] at [p2_price]."], delay=2.0)
-    ph = ModelPhraser(fake, NLGConfig(latency_budget_ms=100), corpus)
+    ph = ModelPhraser(fake, NLGSettings(latency_budget_ms=100), corpus)
     t0 = time.perf_counter()
     r = ph.phrase("recommend", FACTS)
     assert r.source == "template" and r.reason == "timeout" and r.text
@@ -116,7 +116,7 @@ def test_a_hung_model_cannot_hold_the_reply(corpus):
             time.sleep(1.5)
             return []
 
-    ph = ModelPhraser(Hung(), NLGConfig(latency_budget_ms=100), corpus)
+    ph = ModelPhraser(Hung(), NLGSettings(latency_budget_ms=100), corpus)
     t0 = time.perf_counter()
     r = ph.phrase("greet", {})
     assert r.reason == "timeout" and time.perf_counter() - t0 < 1.0
@@ -125,7 +125,7 @@ def test_a_hung_model_cannot_hold_the_reply(corpus):
 
 @pytest.mark.parametrize("err", [RuntimeError("CUDA error: device-side assert"), MemoryError(), ValueError("bad")])
 def test_model_error_gives_the_template(corpus, err):
-    r = ModelPhraser(FakeModel(error=err), NLGConfig(latency_budget_ms=2000), corpus).phrase("recommend", FACTS)
+    r = ModelPhraser(FakeModel(error=err), NLGSettings(latency_budget_ms=2000), corpus).phrase("recommend", FACTS)
     assert r.source == "template" and r.reason == "error" and "Trail Runner 2" in r.text
 
 
@@ -133,7 +133,7 @@ def test_a_model_that_fails_to_load_gives_the_template(corpus):
     def broken_loader():
         raise OSError("no such model")
 
-    ph = ModelPhraser(broken_loader, NLGConfig(), corpus)
+    ph = ModelPhraser(broken_loader, NLGSettings(), corpus)
     r = ph.phrase("price", {"p1_name": "Kettle", "p1_price": 20})
     assert r.source == "template" and r.reason == "error" and r.text == "Kettle costs $20."
 
@@ -145,7 +145,7 @@ def test_model_loads_once_lazily(corpus):
         calls.append(1)
         return FakeModel(["Hi there! What can I find for you?"])
 
-    ph = ModelPhraser(loader, NLGConfig(latency_budget_ms=2000), corpus)
+    ph = ModelPhraser(loader, NLGSettings(latency_budget_ms=2000), corpus)
     assert calls == []
     assert ph.phrase("greet", {}).source == "model"
     ph.phrase("greet", {})
@@ -167,7 +167,7 @@ lies = st.lists(st.sampled_from([
 def test_no_ungrounded_fact_is_ever_delivered(corpus, name, brand, price, cands):
     """Adversarial names (digits, currency, brackets) and lying candidates: the reply states only facts."""
     facts = {"p1_name": name, "p1_brand": brand, "p1_price": price, "currency": "EUR"}
-    ph = ModelPhraser(FakeModel(cands), NLGConfig(latency_budget_ms=5000, vocab_check=False), corpus,
+    ph = ModelPhraser(FakeModel(cands), NLGSettings(latency_budget_ms=5000, vocab_check=False), corpus,
                       lexicon=["Nike"])
     r = ph.phrase("price", facts)
     values = ph.values_for("price", facts)
@@ -191,5 +191,5 @@ def test_loading_does_not_eat_the_generation_budget(corpus):
         time.sleep(0.3)
         return FakeModel(["Hi there! What can I find for you?"])
 
-    r = ModelPhraser(slow_loader, NLGConfig(latency_budget_ms=100), corpus).phrase("greet", {})
+    r = ModelPhraser(slow_loader, NLGSettings(latency_budget_ms=100), corpus).phrase("greet", {})
     assert r.source == "model" and r.latency_ms >= 300

@@ -1,2 +1,2 @@
 """Real Redis for the shopper-state tests."""
-from shopper.testing import free_port_fixture, redis_client, redis_server  # noqa: F401
+from support.redis_process import free_port_fixture, redis_client, redis_server  # noqa: F401

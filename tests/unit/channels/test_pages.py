@@ -9,9 +9,9 @@ import pytest
 
 from retrieval.catalog import Catalog
 from retrieval.schema import Product, StoreStock
-from shopper import web_pages as W
+from channels import pages as W
 from shopper.settings import DialogueSettings
-from shopper.testing import free_port_fixture, redis_client, redis_server  # noqa: F401
+from support.redis_process import free_port_fixture, redis_client, redis_server  # noqa: F401
 
 STORES = [
     {"id": "downtown", "name": "Downtown Superstore", "address": "1 Main St", "hours": "7-23", "aisles": 66},
@@ -111,7 +111,7 @@ def test_scan_finds_help_requests_in_redis_trackers(redis_client):
     redis_client.set("t:tracker:shopper000000000002", json.dumps({"events": [user("kettle", ts=now)]}))
     redis_client.set("t:tracker:broken", "not json")
     redis_client.set("other:key", "x")
-    from shopper.web_channel import WebPages
+    from channels.web import WebPages
 
     found, scanned = WebPages._scan_help(Store())
     assert scanned == 3

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from shopper.testing import RedisProcess, free_port
+from support.redis_process import RedisProcess, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,23 +1,23 @@
 """Telegram, Slack and Facebook Messenger: Rasa's own channels, guarded, replies rendered per platform.
 
 Referenced by dotted path from ``bot/credentials.yml`` (the launcher drops an
-entry whose environment variables are unset, see :mod:`shopper.credentials`):
+entry whose environment variables are unset, see :mod:`channels.credentials`):
 
-* ``shopper.messaging.GuardedTelegramInput`` -> ``/webhooks/telegram/webhook``, replies by :class:`ShopTelegramOutput`
-* ``shopper.messaging.GuardedSlackInput`` -> ``/webhooks/slack/webhook``, replies by :class:`ShopSlackBot`
-* ``shopper.messaging.GuardedFacebookInput`` -> ``/webhooks/facebook/webhook``, replies by :class:`ShopMessengerBot`
+* ``channels.messaging.GuardedTelegramInput`` -> ``/webhooks/telegram/webhook``, replies by :class:`ShopTelegramOutput`
+* ``channels.messaging.GuardedSlackInput`` -> ``/webhooks/slack/webhook``, replies by :class:`ShopSlackBot`
+* ``channels.messaging.GuardedFacebookInput`` -> ``/webhooks/facebook/webhook``, replies by :class:`ShopMessengerBot`
 
 The platforms post to these paths on Rasa's port, so they must be reachable over
 public HTTPS (a reverse proxy or a tunnel); docs/channels.md has the steps.
 
 Each input is Rasa's class with its message handler wrapped twice:
 
-* :func:`shopper.rasa_ext.guard` — clean input, never answer with silence;
+* :func:`channels.rasa_plugins.guard` — clean input, never answer with silence;
 * :func:`expand_buttons` — a shortened button payload (``/~...``, see
-  :class:`shopper.channels.ButtonTokens`) is mapped back before Rasa parses it.
+  :class:`channels.render.ButtonTokens`) is mapped back before Rasa parses it.
 
 Each output is Rasa's class whose ``send_response`` first passes the bot message
-through :func:`shopper.channels.render` (cards -> text lines, buttons within the
+through :func:`channels.render.render` (cards -> text lines, buttons within the
 platform's limits), then hands every rendered message to Rasa's own methods.
 
 Telegram: Rasa 3.6 registers the webhook with ``asyncio.run(...)`` inside
@@ -41,8 +41,8 @@ from rasa.core.channels.slack import SlackBot, SlackInput
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint
 
-from shopper import channels
-from shopper.rasa_ext import guard
+from channels import render as channels
+from channels.rasa_plugins import guard
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def expand_buttons(on_new_message: Handler, tokens: Optional[channels.ButtonToke
 
 
 class RenderingOutput(OutputChannel):
-    """Mixin for Rasa's output channels: every bot message goes through :func:`shopper.channels.render`."""
+    """Mixin for Rasa's output channels: every bot message goes through :func:`channels.render.render`."""
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         for part in channels.render(self.name(), message):

@@ -17,10 +17,10 @@ this module writes, with every entry whose required variables are unset dropped:
 The file keeps the ``${VAR}`` references (Rasa expands them from the same
 environment), so no secret is written to disk, and nothing here logs a value.
 
-    python -m shopper.credentials [--src bot/credentials.yml] [--out .run/credentials.yml]
+    python -m channels.credentials [--src bot/credentials.yml] [--out .run/credentials.yml]
 
 prints the path of the written file (status lines go to stderr), e.g. for
-``rasa run --credentials "$(python -m shopper.credentials)"``.
+``rasa run --credentials "$(python -m channels.credentials)"``.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ NAMES: Dict[str, str] = {}
 
 
 def channel_name(key: str) -> str:
-    """``shopper.messaging.GuardedTelegramInput`` -> ``telegram``; ``rest`` -> ``rest``."""
+    """``channels.messaging.GuardedTelegramInput`` -> ``telegram``; ``rest`` -> ``rest``."""
     if key in NAMES:
         return NAMES[key]
     last = key.rsplit(".", 1)[-1]
@@ -257,7 +257,7 @@ def write_effective(out: Path, src: Path = DEFAULT_SRC, env: Optional[Mapping[st
         out = out / "credentials.yml"
     data, states = filter_credentials(load(Path(src)), env)
     off = [s.name for s in states if not s.on]
-    header = (f"# Written by shopper.credentials from {src} — do not edit; edit that file instead.\n"
+    header = (f"# Written by channels.credentials from {src} — do not edit; edit that file instead.\n"
               f"# Channels on: {', '.join(s.name for s in states if s.on) or 'none'}."
               + (f" Off (variables unset or invalid): {', '.join(off)}." if off else "") + "\n")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -276,11 +276,13 @@ def write_effective(out: Path, src: Path = DEFAULT_SRC, env: Optional[Mapping[st
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m shopper.credentials", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m channels.credentials", description=__doc__.split("\n\n")[0])
     ap.add_argument("--src", type=Path, default=DEFAULT_SRC, help="credentials with ${VARS} (default bot/credentials.yml)")
     ap.add_argument("--out", type=Path, default=None, help="where to write (default $SHOPGUIDE_RUN_DIR or .run)")
     args = ap.parse_args(argv)
-    out = args.out or Path(os.environ.get("SHOPGUIDE_RUN_DIR") or REPO_ROOT / ".run") / "credentials.yml"
+    from config import get_settings
+
+    out = args.out or get_settings().dialogue.run_dir / "credentials.yml"
     path, _ = write_effective(out, args.src, log=lambda line: print(line, file=sys.stderr))
     print(path)
     return 0

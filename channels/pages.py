@@ -1,6 +1,6 @@
 """What the web chat and kiosk pages need from the server, as plain functions.
 
-No Rasa or Sanic imports here (``shopper.web_channel`` wires these into Rasa's
+No Rasa or Sanic imports here (``channels.web`` wires these into Rasa's
 Sanic app), so the logic is unit-tested on its own:
 
 * ``history_messages``: a conversation's user/bot events (from the Redis
@@ -16,15 +16,14 @@ Sanic app), so the logic is unit-tested on its own:
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import secrets
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, MutableMapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from shopper.settings import REPO_ROOT, DialogueSettings
+from config import REPO_ROOT, Settings, WebSettings
 
 WEB_DIR = REPO_ROOT / "web"
 STATIC_DIR = WEB_DIR / "static"       # our pages' JS, CSS, images (committed)
@@ -189,14 +188,13 @@ class StaffGate:
             return "wrong"
 
 
-def ensure_staff_pin(environ: MutableMapping[str, str] = os.environ) -> Tuple[Optional[str], bool]:
-    """For ``make run``: a random 6-digit staff PIN when none is set. Returns (pin, generated)."""
-    pin = (environ.get("SHOPGUIDE_KIOSK_STAFF_PIN") or "").strip()
+def ensure_staff_pin(configured: Optional[str]) -> Tuple[str, bool]:
+    """For ``make run``: the configured staff PIN, or a random 6-digit one. Returns (pin, generated);
+    the launcher hands it to the servers it starts in their environment."""
+    pin = (configured or "").strip()
     if pin:
         return pin, False
-    pin = f"{secrets.randbelow(10**6):06d}"
-    environ["SHOPGUIDE_KIOSK_STAFF_PIN"] = pin
-    return pin, True
+    return f"{secrets.randbelow(10**6):06d}", True
 
 
 # ----------------------------------------------------------------------------- kiosk
@@ -213,7 +211,7 @@ def load_store_list() -> List[Dict[str, Any]]:
              "aisles": max(s.get("aisle_numbers", {}).values() or [0])} for s in stores]
 
 
-def kiosk_config(s: DialogueSettings, stores: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+def kiosk_config(s: WebSettings, stores: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     """What the kiosk page needs: its store, idle timeout, QR base URL, whether staff mode exists."""
     by_id = {st["id"]: dict(st) for st in stores}
     store = by_id.get(s.kiosk_store)
@@ -278,19 +276,21 @@ def content_type(path: Path) -> str:
     return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
 
-def page_urls(s: DialogueSettings) -> Dict[str, str]:
+def page_urls(s: Settings) -> Dict[str, str]:
     """Where the pages are served: Rasa's own port (one origin for the page and its Socket.IO)."""
-    return {"chat": f"{s.rasa_url}/chat", "kiosk": f"{s.rasa_url}/kiosk"}
+    base = s.dialogue.rasa_url
+    return {"chat": f"{base}/chat", "kiosk": f"{base}/kiosk"}
 
 
-def urls_text(s: DialogueSettings, environ: Mapping[str, str] = os.environ, generated_pin: bool = False) -> str:
-    """The lines `make run` prints about the pages."""
-    urls = page_urls(s)
-    pin = (environ.get("SHOPGUIDE_KIOSK_STAFF_PIN") or s.kiosk_staff_pin or "").strip()
+def urls_text(settings: Settings, staff_pin: Optional[str] = None, generated_pin: bool = False) -> str:
+    """The lines `make run` prints about the pages (``staff_pin``: the one the stack was started with)."""
+    urls = page_urls(settings)
+    s, rasa_url = settings.web, settings.dialogue.rasa_url
+    pin = (staff_pin or s.kiosk_staff_pin or "").strip()
     staff = (f"staff PIN {pin}" + (" (random for this run; set SHOPGUIDE_KIOSK_STAFF_PIN to choose)" if generated_pin else "")
              if pin else "staff mode off (set SHOPGUIDE_KIOSK_STAFF_PIN)")
     lines = [
-        f"  Web chat:         {urls['chat']}   (embed on a page: <script src=\"{s.rasa_url}/static/embed.js\" defer></script>)",
+        f"  Web chat:         {urls['chat']}   (embed on a page: <script src=\"{rasa_url}/static/embed.js\" defer></script>)",
         f"  Kiosk:            {urls['kiosk']}  (store {s.kiosk_store}, idle reset after {s.kiosk_idle_timeout_s} s; {staff})",
     ]
     if s.public_base_url:

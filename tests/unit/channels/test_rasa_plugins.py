@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from shopper.rasa_ext import (NO_REPLY_TEXT, STORE_DOWN_TEXT, RedisUnavailableError, StrictRedisTrackerStore,
+from channels.rasa_plugins import (NO_REPLY_TEXT, STORE_DOWN_TEXT, RedisUnavailableError, StrictRedisTrackerStore,
                               UrlRedisLockStore, assert_redis_backed, guard, redis_kwargs)
 
 
@@ -75,7 +75,7 @@ def test_guard_answers_when_redis_is_down():
 def test_lock_store_from_endpoint_config(redis_server):
     from rasa.utils.endpoints import EndpointConfig
 
-    cfg = EndpointConfig(url=redis_server.url, type="shopper.rasa_ext.UrlRedisLockStore", key_prefix="shopguide")
+    cfg = EndpointConfig(url=redis_server.url, type="channels.rasa_plugins.UrlRedisLockStore", key_prefix="shopguide")
     from rasa.core.lock_store import LockStore
 
     store = LockStore.create(cfg)
@@ -83,7 +83,7 @@ def test_lock_store_from_endpoint_config(redis_server):
 
 
 def test_clean_text_cases():
-    from shopper.rasa_ext import EMPTY_TEXT, MAX_CHARS, NO_WORDS_TEXT, clean_text
+    from channels.rasa_plugins import EMPTY_TEXT, MAX_CHARS, NO_WORDS_TEXT, clean_text
 
     assert clean_text("") == ("", EMPTY_TEXT)
     assert clean_text("  \x00\x07 \n ")[1] == EMPTY_TEXT
@@ -95,7 +95,7 @@ def test_clean_text_cases():
 
 
 def test_guard_long_message_is_cut_and_announced():
-    from shopper.rasa_ext import LONG_TEXT
+    from channels.rasa_plugins import LONG_TEXT
 
     seen = {}
 
@@ -109,7 +109,7 @@ def test_guard_long_message_is_cut_and_announced():
 
 
 def test_guard_empty_message_is_not_processed():
-    from shopper.rasa_ext import EMPTY_TEXT
+    from channels.rasa_plugins import EMPTY_TEXT
 
     async def must_not_run(msg):
         raise AssertionError("processed")

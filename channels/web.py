@@ -1,6 +1,6 @@
 """The web chat and kiosk pages, served by the Rasa server itself (one origin with its Socket.IO).
 
-Listed in ``bot/credentials.yml`` as ``shopper.web_channel.WebPagesInput``. It takes
+Listed in ``bot/credentials.yml`` as ``channels.web.WebPagesInput``. It takes
 no messages (shoppers talk over the Socket.IO channel); it serves:
 
 ==========================================  =====================================================
@@ -33,8 +33,8 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from shopper import web_pages as W
-from shopper.settings import DialogueSettings
+from channels import pages as W
+from config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +71,9 @@ class WebPagesBlueprint(Blueprint):
 class WebPages:
     """The handlers, with what they share: settings, the staff gate, the lazily loaded catalog."""
 
-    def __init__(self, settings: DialogueSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.gate = W.StaffGate(settings.kiosk_staff_pin)
+        self.gate = W.StaffGate(settings.web.kiosk_staff_pin)
         self._stores: Optional[List[Dict[str, Any]]] = None
         self._catalog: Any = None
         self._lock = threading.Lock()
@@ -92,13 +92,13 @@ class WebPages:
                 from config import get_settings
                 from retrieval.catalog import load_catalog
 
-                cs = get_settings()
+                cs = get_settings().search
                 self._catalog = load_catalog(cs.catalog, mapping=cs.catalog_mapping)
             return self._catalog
 
     @staticmethod
     def redis_store(request: Request) -> Any:
-        from shopper.rasa_ext import assert_redis_backed
+        from channels.rasa_plugins import assert_redis_backed
 
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or getattr(agent, "tracker_store", None) is None:
@@ -145,7 +145,7 @@ class WebPages:
 
     # -- JSON endpoints ---------------------------------------------------------------
     async def config(self, request: Request) -> HTTPResponse:
-        return _json(W.kiosk_config(self.settings, self.stores))
+        return _json(W.kiosk_config(self.settings.web, self.stores))
 
     async def history(self, request: Request, session_id: str) -> HTTPResponse:
         if not W.valid_session_id(session_id):
@@ -249,9 +249,9 @@ class WebPagesInput(InputChannel):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        from shopper.settings import get_dialogue_settings
+        from config import get_settings
 
-        pages = WebPages(get_dialogue_settings())
+        pages = WebPages(get_settings())
         if not (W.VENDOR_DIR / "socket.io.min.js").exists():
             logger.warning("web/static/vendor is missing: run `make web-assets` (npm ci) or the pages cannot chat")
         bp = WebPagesBlueprint(pages.routes(), "webpages_webhook", __name__)

@@ -1,6 +1,6 @@
 """Test helpers: a real ``redis-server`` child process on a free loopback port.
 
-Used by the test suites' conftest files (``from shopper.testing import redis_server, ...``).
+Used by the test suites' conftest files (``from support.redis_process import redis_server, ...``).
 pytest is imported lazily, so the package does not depend on it.
 """
 from __future__ import annotations

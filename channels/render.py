@@ -29,7 +29,7 @@ No card JSON ever reaches a messaging app. Rendering is idempotent: rendering an
 already rendered message again gives the same message(s).
 
 Pure Python (no Rasa import), so it is unit-testable on its own;
-``shopper/messaging.py`` plugs it into Rasa's Telegram, Slack and Messenger channels.
+``channels/messaging.py`` plugs it into Rasa's Telegram, Slack and Messenger channels.
 """
 from __future__ import annotations
 
@@ -114,10 +114,11 @@ class ButtonTokens:
             try:
                 import redis
 
-                from shopper.settings import get_dialogue_settings, redis_url
+                from config import get_settings
 
-                self.prefix = get_dialogue_settings().redis_prefix
-                self._redis = redis.Redis.from_url(redis_url(), socket_timeout=2, socket_connect_timeout=2)
+                d = get_settings().dialogue
+                self.prefix = d.redis_prefix
+                self._redis = redis.Redis.from_url(d.redis, socket_timeout=2, socket_connect_timeout=2)
             except Exception as e:  # noqa: BLE001 - memory still works
                 logger.warning("button tokens kept in memory only (no Redis: %s)", type(e).__name__)
         return self._redis
@@ -174,7 +175,9 @@ def button_tokens() -> ButtonTokens:
     """The process-wide token map (Redis-backed when ``REDIS_URL`` / the stack's Redis answers)."""
     global _tokens
     if _tokens is None:
-        _tokens = ButtonTokens(use_env_redis=bool(os.environ.get("REDIS_URL")))
+        from config import get_settings
+
+        _tokens = ButtonTokens(use_env_redis=bool(get_settings().dialogue.redis_url))
     return _tokens
 
 

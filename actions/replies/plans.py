@@ -1,4 +1,4 @@
-"""Dialogue acts -> the GPT-2 phraser's acts and facts (``nlg.phrase``), in-process.
+"""Dialogue acts -> the GPT-2 phraser's acts and facts, in-process.
 
 Why in-process and not Rasa's NLG endpoint: the action already holds the catalog
 facts, a failed or slow phraser falls back to the template inside the same call
@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
-from actions.replies import _join, attributes_text, cart_items_text, verdict_text
+from actions.replies.text import FROM_CATALOG, HELP_HINT, SKIP_HINT, TRY_HINT, cart_items_text, detail_sentences, join, \
+    skip_hint, verdict_text
 
 Facts = Dict[str, Any]
 
@@ -72,7 +73,7 @@ def reason_clause(reason: str) -> str:
 def _filters(f: Facts) -> str:
     """The search's constraints, said after the phrased list ("Filters: under $50.00 and in red.")."""
     cons = f.get("constraints") or []
-    return f"Filters: {_join(cons)}." if cons else ""
+    return f"Filters: {join(cons)}." if cons else ""
 
 
 def _recommend(f: Facts) -> Optional[Plan]:
@@ -97,15 +98,7 @@ def _details(f: Facts) -> Optional[Plan]:
     p = f.get("product") or {}
     if not p.get("name"):
         return None
-    extra = []
-    if p.get("list_price_text"):
-        extra.append(f"Usually {p['list_price_text']}.")
-    if p.get("attributes"):
-        extra.append(attributes_text(p["attributes"]))
-    if p.get("description"):
-        extra.append(p["description"])
-    if p.get("stock_summary"):
-        extra.append(p["stock_summary"])
+    extra = detail_sentences(p, ("list_price", "attributes", "description", "stock"))
     fields = ("name", "brand", "price", "rating") if p.get("price") is not None else ("name", "brand", "rating")
     return Plan("details", {"products": [_product(p, *fields)]}, " ".join(extra))
 
@@ -158,7 +151,7 @@ def _availability(f: Facts) -> Optional[Plan]:
     suffix = ""
     elsewhere = [o for o in others if o.get("quantity", 0) > 0]
     if elsewhere:
-        suffix = "Also in stock at " + _join([f"{o['store']} ({o['quantity']})" for o in elsewhere]) + "."
+        suffix = "Also in stock at " + join([f"{o['store']} ({o['quantity']})" for o in elsewhere]) + "."
     if s.get("quantity", 0) > 0:
         prod = {"name": p["name"], "stock": int(s["quantity"])}
         if s.get("aisle"):
@@ -167,23 +160,18 @@ def _availability(f: Facts) -> Optional[Plan]:
     return Plan("out_of_stock", {"products": [{"name": p["name"]}], "store_name": s.get("store")}, suffix)
 
 
-def _skip_hint(examples: List[str]) -> str:
-    return (f"For example {_join(examples, 'or')}. " if examples else "") + 'Say "any" to skip.'
-
-
 MAPPINGS: Dict[str, Callable[[Facts], Optional[Plan]]] = {
     "greet": lambda f: Plan("greet", {}),
     "goodbye": lambda f: Plan("goodbye", {}),
     "thanks": lambda f: Plan("thanks", {}),
-    "help": lambda f: Plan("help", {}, 'Try "running shoes under $80", then "cheaper", "other brands", "show more", '
-                                       '"tell me about the second one", "compare them" or "start over".'),
-    "bot_challenge": lambda f: Plan("bot_challenge", {}, "Everything I tell you about products comes from the store's catalog."),
+    "help": lambda f: Plan("help", {}, TRY_HINT),
+    "bot_challenge": lambda f: Plan("bot_challenge", {}, FROM_CATALOG),
     "out_of_scope": lambda f: Plan("out_of_scope", {}),
-    "fallback": lambda f: Plan("fallback", {}, 'Say "help" to see what I can do.'),
+    "fallback": lambda f: Plan("fallback", {}, HELP_HINT),
     "deny": lambda f: Plan("acknowledge", {}),
-    "ask_category": lambda f: Plan("ask_category", {}, _skip_hint(f.get("examples") or [])),
-    "ask_budget": lambda f: Plan("ask_budget", {}, 'Say "any" to skip.'),
-    "ask_brand": lambda f: Plan("ask_preference", {}, _skip_hint(f.get("brands") or [])),
+    "ask_category": lambda f: Plan("ask_category", {}, skip_hint(f.get("examples") or [])),
+    "ask_budget": lambda f: Plan("ask_budget", {}, SKIP_HINT),
+    "ask_brand": lambda f: Plan("ask_preference", {}, skip_hint(f.get("brands") or [])),
     "recommend": _recommend,
     "no_results": _no_results,
     "details": _details,

@@ -1,0 +1,70 @@
+"""The facts a reply is made from: typed, display-ready, every value straight from the catalog.
+
+``actions.cards.product_facts`` builds :class:`ProductFacts`; actions put them into the act's
+:class:`Facts`; ``actions.replies.templates`` and ``actions.replies.plans`` read them.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, TypedDict
+
+
+class ProductFacts(TypedDict, total=False):
+    position: int  # 1-based place in the list shown (0: not in it)
+    id: str
+    name: str
+    brand: Optional[str]
+    price: Optional[float]
+    currency: str
+    price_text: str  # money(price, currency)
+    rating: Optional[float]
+    category: str  # "Home > Kitchen > Kettles"
+    reason: str  # one short reason to consider it (actions.cards.reason_for)
+    attributes: Dict[str, Any]
+    list_price: float  # only when above the price
+    list_price_text: str
+    description: str  # details: cut to 240 characters
+    stock_summary: str  # details: "In stock at 2 stores."
+    total_text: str  # price: quantity x price
+
+
+class StoreStockFacts(TypedDict, total=False):
+    store_id: str
+    store: str  # display name
+    quantity: int
+    aisle: Optional[str]
+
+
+class CartLineFacts(TypedDict):
+    name: str
+    quantity: int
+    price_text: str
+
+
+class Facts(TypedDict, total=False):
+    """Every key any act reads; each act uses the few it needs (see the template of the act)."""
+
+    query: str
+    constraints: List[str]  # the search's filters in words
+    constraint: Optional[str]  # the filter that emptied the list (a RELAX_ORDER name)
+    constraint_text: Optional[str]
+    products: List[ProductFacts]
+    product: ProductFacts
+    page: int
+    cheapest: ProductFacts
+    best_rated: ProductFacts
+    quantity: int
+    cart_items: int
+    cart_total_text: str
+    lines: List[CartLineFacts]
+    stores: List[StoreStockFacts]
+    asked_store: Optional[str]
+    evidence: str  # the catalog text that answers a product question
+    attributes: Dict[str, Any]
+    examples: List[str]
+    hint: str
+    brands: List[str]
+    tiers: List[str]
+    answer: str
+    asked: int
+    shown: int
+    product_id: str
