@@ -6,7 +6,8 @@ import json
 import pytest
 
 from retrieval.filters import Filters
-from shopper.store import MemoryShopperStore, RedisShopperStore, SearchContext, StoreUnavailable, redact
+from shopper.memory import MemoryShopperStore
+from shopper.store import RedisShopperStore, SearchContext, StoreUnavailable, redact
 
 
 @pytest.fixture(params=["redis", "memory"])
