@@ -5,6 +5,7 @@ Jobs: ``search`` (assess a request, guided questions, recommend), ``refine``, ``
 path products take to the shopper; ``replies/`` the one place reply text comes from.
 Nothing is loaded at import time: ``server.py`` builds ``Services`` and one instance of each action.
 """
+
 from typing import List, Type
 
 ACTION_MODULES = ("actions.search", "actions.refine", "actions.products", "actions.cart", "actions.smalltalk")

@@ -1,4 +1,5 @@
 """What every shopping action shares: the turn it reads, how it replies, its error policy."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,7 +38,7 @@ class Turn:
     metadata: Dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services) -> "Turn":
+    def of(cls, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services) -> Turn:
         latest = tracker.latest_message or {}
         text = latest.get("text") or ""
         if text.startswith("/"):  # a button payload (/intent{"entity": ...}): its entities say it all
@@ -79,8 +80,14 @@ class Turn:
             return None
         return self.services.phraser
 
-    def say(self, act: str, facts: Optional[Facts] = None, cards: Optional[Sequence[Dict[str, Any]]] = None,
-            buttons: Optional[List[Dict[str, str]]] = None, kind: str = "product_cards") -> str:
+    def say(
+        self,
+        act: str,
+        facts: Optional[Facts] = None,
+        cards: Optional[Sequence[Dict[str, Any]]] = None,
+        buttons: Optional[List[Dict[str, str]]] = None,
+        kind: str = "product_cards",
+    ) -> str:
         """Render ``act`` and send it; cards always ride along in ``custom`` (channels/render.py decides,
         per channel, whether they are drawn as cards or turned into text lines)."""
         reply = compose(act, facts or {}, self.phraser)
@@ -118,7 +125,9 @@ class ShopAction(Action, ABC):
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         """Do the work, send replies with ``turn.say``, return Rasa events."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         turn = Turn.of(dispatcher, tracker, self.services)
         loop = asyncio.get_running_loop()
         try:
@@ -128,7 +137,7 @@ class ShopAction(Action, ABC):
             turn.say("store_down")
         except UnknownProductError as e:
             turn.say("unknown_product", {"product_id": e.product_id[:80]})
-        except Exception:  # noqa: BLE001 - a reply is better than silence
+        except Exception:  # a reply is better than silence
             logger.exception("%s failed", self.name())
             turn.say("search_down")
         return []

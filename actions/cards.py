@@ -1,4 +1,5 @@
 """Products -> reply facts, product cards (``custom`` payload) and quick replies."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,9 @@ PLACEHOLDER_IMAGE = "/static/placeholder-product.svg"
 REASON_ATTRS = ("material", "feature", "features", "type", "size", "capacity", "flavour", "diet", "colour", "pattern")
 
 
-def reason_for(p: Product, shown: Sequence[Product], filters: Optional[Filters] = None,
-               price_preference: Optional[str] = None) -> str:
+def reason_for(
+    p: Product, shown: Sequence[Product], filters: Optional[Filters] = None, price_preference: Optional[str] = None
+) -> str:
     """One short reason to consider ``p``, taken from its own data."""
     prices = [q.price for q in shown if q.price is not None]
     if p.price is not None and len(prices) > 1 and p.price == min(prices) and price_preference != "high":
@@ -68,14 +70,21 @@ def product_facts(p: Product, position: int = 0, reason: str = "") -> Dict[str, 
     return facts
 
 
-def card(p: Product, position: int = 0, reason: str = "", store_names: Optional[Dict[str, str]] = None,
-         store_id: Optional[str] = None) -> Dict[str, Any]:
+def card(
+    p: Product,
+    position: int = 0,
+    reason: str = "",
+    store_names: Optional[Dict[str, str]] = None,
+    store_id: Optional[str] = None,
+) -> Dict[str, Any]:
     """A product card for channels that render them (web chat, kiosk)."""
     stock = []
     for sid, s in sorted(p.stock.items()):
         if store_id and sid != store_id:
             continue
-        stock.append({"store_id": sid, "store": (store_names or {}).get(sid, sid), "quantity": s.quantity, "aisle": s.aisle})
+        stock.append(
+            {"store_id": sid, "store": (store_names or {}).get(sid, sid), "quantity": s.quantity, "aisle": s.aisle}
+        )
     return {
         **_shown(p, position, reason),
         "image": p.attributes.get("image") or p.attributes.get("image_url") or PLACEHOLDER_IMAGE,
@@ -94,15 +103,19 @@ def button(title: str, intent: str, entities: Optional[Dict[str, Any]] = None) -
 
 def recommendation_buttons(products: Sequence[Product]) -> List[Dict[str, str]]:
     out = [button(f"More about #{i}", "ask_details", {"product_id": p.id}) for i, p in enumerate(products, 1)]
-    out += [button("Cheaper", "refine", {"refinement": "cheaper"}),
-            button("Other brands", "refine", {"refinement": "other_brand"}),
-            button("Show more", "refine", {"refinement": "more"})]
+    out += [
+        button("Cheaper", "refine", {"refinement": "cheaper"}),
+        button("Other brands", "refine", {"refinement": "other_brand"}),
+        button("Show more", "refine", {"refinement": "more"}),
+    ]
     if len(products) > 1:
         out.append(button("Compare", "compare"))
     return out
 
 
 def product_buttons(p: Product) -> List[Dict[str, str]]:
-    return [button("Add to cart", "choose", {"product_id": p.id}),
-            button("Is it in stock?", "ask_availability", {"product_id": p.id}),
-            button("More like this", "refine", {"refinement": "similar", "product_id": p.id})]
+    return [
+        button("Add to cart", "choose", {"product_id": p.id}),
+        button("Is it in stock?", "ask_availability", {"product_id": p.id}),
+        button("More like this", "refine", {"refinement": "similar", "product_id": p.id}),
+    ]

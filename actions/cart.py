@@ -1,7 +1,8 @@
 """The cart: add a shown product, show what is in it (priced from the catalog now)."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Tuple
 
 from actions.base import ShopAction, Turn
 from actions.cards import card, product_buttons, product_facts
@@ -28,7 +29,7 @@ def cart_contents(turn: Turn, cart: Dict[str, int]) -> Tuple[List[Tuple[Product,
 
 
 class ActionShowCart(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_cart"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -37,14 +38,17 @@ class ActionShowCart(ShopAction):
             turn.say("cart_empty")
             return []
         cur = lines[0][0].currency
-        facts = {"lines": [{"name": p.name, "quantity": q, "price_text": money(p.price, p.currency)} for p, q in lines],
-                 "cart_items": items, "cart_total_text": money(round(total, 2), cur)}
+        facts = {
+            "lines": [{"name": p.name, "quantity": q, "price_text": money(p.price, p.currency)} for p, q in lines],
+            "cart_items": items,
+            "cart_total_text": money(round(total, 2), cur),
+        }
         turn.say("cart", facts, cards=[card(p, i) for i, (p, _) in enumerate(lines, 1)], kind="cart")
         return []
 
 
 class ActionChoose(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_choose"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -56,8 +60,17 @@ class ActionChoose(ShopAction):
         cart = turn.store.add_to_cart(turn.sender, p.id, qty)
         _, items, total = cart_contents(turn, cart)
         focus_on(turn, p)
-        facts = {"product": product_facts(p, position_of(turn, p)), "quantity": qty, "cart_items": items,
-                 "cart_total_text": money(round(total, 2), p.currency)}
-        turn.say("chosen", facts, cards=[card(p, facts["product"]["position"])], buttons=product_buttons(p)[1:],
-                 kind="cart_update")
+        facts = {
+            "product": product_facts(p, position_of(turn, p)),
+            "quantity": qty,
+            "cart_items": items,
+            "cart_total_text": money(round(total, 2), p.currency),
+        }
+        turn.say(
+            "chosen",
+            facts,
+            cards=[card(p, facts["product"]["position"])],
+            buttons=product_buttons(p)[1:],
+            kind="cart_update",
+        )
         return []

@@ -1,4 +1,5 @@
 """Names and word lists the actions share (one place, no logic)."""
+
 from __future__ import annotations
 
 # Slots (bot/domain/shopping.yml)
@@ -22,21 +23,44 @@ ENT_PRODUCT_ID = "product_id"
 
 # Refinements (values of the `refinement` entity after synonym mapping)
 CHEAPER, PRICIER, OTHER_BRAND, SIMILAR, MORE, START_OVER = (
-    "cheaper", "pricier", "other_brand", "similar", "more", "start_over")
+    "cheaper",
+    "pricier",
+    "other_brand",
+    "similar",
+    "more",
+    "start_over",
+)
 REFINEMENTS = (CHEAPER, PRICIER, OTHER_BRAND, SIMILAR, MORE, START_OVER)
 
 MAX_QUANTITY = 99
 
-SKIP_WORDS = frozenset(
-    "any anything whatever skip pass none no nope nah dunno".split()
-) | frozenset({
-    "don't care", "dont care", "i don't care", "doesn't matter", "does not matter", "no preference",
-    "not fussed", "up to you", "you choose", "surprise me", "i don't mind", "no idea", "any brand",
-    "any budget", "no budget", "either", "either is fine", "any is fine", "not sure",
-})
+SKIP_WORDS = frozenset("any anything whatever skip pass none no nope nah dunno".split()) | frozenset(
+    {
+        "don't care",
+        "dont care",
+        "i don't care",
+        "doesn't matter",
+        "does not matter",
+        "no preference",
+        "not fussed",
+        "up to you",
+        "you choose",
+        "surprise me",
+        "i don't mind",
+        "no idea",
+        "any brand",
+        "any budget",
+        "no budget",
+        "either",
+        "either is fine",
+        "any is fine",
+        "not sure",
+    }
+)
 
 # Words that say nothing about what to search for.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a an the i i'm im me my mine we our you your it its this that these those some any for to of in on at
 with and or but is are am be was were do does did have has had can could would should will shall
 please pls want wanted need needs needed looking look find show get buy buying purchase shopping shop
@@ -47,10 +71,12 @@ got sell selling have has do you any can from by up under over below above than 
 cheaper cheapest pricier expensive affordable lower higher price prices priced similar other others
 brand brands different another option options else next reset start over again instead same
 ones please thanks ok okay yes no not
-""".split())
+""".split()
+)
 
 # Words of a vague request: an occasion or recipient, not a product.
-VAGUE_WORDS = frozenset("""
+VAGUE_WORDS = frozenset(
+    """
 gift gifts present presents treat myself surprise
 kitchen home house garden office party birthday housewarming wedding christmas anniversary holiday
 mom mum mother dad father parents wife husband friend friends kid kids child children daughter son
@@ -58,4 +84,5 @@ baby boyfriend girlfriend colleague teacher him her them someone somebody family
 sister brother sibling siblings aunt uncle niece nephew cousin grandmother grandfather grandparents grandson
 granddaughter boss coworker partner neighbour neighbor bestie toddler teen teenager man woman men women guy
 girl boy girls boys lady gentleman host hostess newborn bathroom bedroom living room garage car outdoors
-""".split())
+""".split()
+)

@@ -1,8 +1,9 @@
 """Talking about shown products: details, questions, compare, price, availability."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from actions.base import ShopAction, Turn
 from actions.cards import card, product_buttons, product_facts
@@ -86,7 +87,7 @@ def _store_of(turn: Turn) -> Optional[str]:
 
 
 class ActionShowDetails(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_details"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -101,15 +102,20 @@ class ActionShowDetails(ShopAction):
         if in_stock:
             facts["stock_summary"] = f"In stock at {len(in_stock)} store{'s' if len(in_stock) != 1 else ''}."
         focus_on(turn, p)
-        turn.say("details", {"product": facts}, cards=[card(p, facts["position"], "", turn.retriever.store_names)],
-                 buttons=product_buttons(p), kind="product_details")
+        turn.say(
+            "details",
+            {"product": facts},
+            cards=[card(p, facts["position"], "", turn.retriever.store_names)],
+            buttons=product_buttons(p),
+            kind="product_details",
+        )
         return []
 
 
 class ActionAnswerQuestion(ShopAction):
     """ "Is the second one unscented?": quote the product's own catalog text, or say it doesn't say."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_question"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -129,7 +135,7 @@ class ActionAnswerQuestion(ShopAction):
 
 
 class ActionCompare(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_compare"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -151,13 +157,15 @@ class ActionCompare(ShopAction):
             facts["cheapest"] = min(priced, key=lambda f: f["price"])
         if rated and len({f["rating"] for f in rated}) > 1:
             facts["best_rated"] = max(rated, key=lambda f: f["rating"])
-        cards = [card(p, f["position"], "", turn.retriever.store_names) for p, f in zip(products, facts_list)]
+        cards = [
+            card(p, f["position"], "", turn.retriever.store_names) for p, f in zip(products, facts_list, strict=True)
+        ]
         turn.say("compare", facts, cards=cards, kind="comparison")
         return []
 
 
 class ActionTellPrice(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tell_price"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -178,7 +186,7 @@ class ActionTellPrice(ShopAction):
 
 
 class ActionCheckAvailability(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_availability"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -189,6 +197,10 @@ class ActionCheckAvailability(ShopAction):
         store_id = _store_of(turn)
         rows = _stock_lines(turn, p, store_id)
         focus_on(turn, p)
-        turn.say("availability", {"product": product_facts(p, position_of(turn, p)), "stores": rows, "asked_store": store_id},
-                 cards=[card(p, position_of(turn, p), "", turn.retriever.store_names, None)], kind="stock")
+        turn.say(
+            "availability",
+            {"product": product_facts(p, position_of(turn, p)), "stores": rows, "asked_store": store_id},
+            cards=[card(p, position_of(turn, p), "", turn.retriever.store_names, None)],
+            kind="stock",
+        )
         return []

@@ -1,7 +1,8 @@
 """Refining a search: cheaper, pricier, other brands, more like this, show more, start over, "yes"."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from actions import constants as C
 from actions.base import ShopAction, Turn
@@ -13,7 +14,7 @@ from actions.understanding import parse_request, refinements, resolve_reference
 class ActionRefine(ShopAction):
     """Cheaper / pricier / other brands / more like this / show more / start over / new constraints / yes."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_refine"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -68,8 +69,9 @@ class ActionRefine(ShopAction):
                 f = f.copy(update={"max_price": None})
         if C.OTHER_BRAND in kinds:
             brands = {(p.brand or "").lower() for p in targets if p.brand}
-            f = f.copy(update={"brands": frozenset(f.brands - brands),
-                               "exclude_brands": frozenset(f.exclude_brands | brands)})
+            f = f.copy(
+                update={"brands": frozenset(f.brands - brands), "exclude_brands": frozenset(f.exclude_brands | brands)}
+            )
         if not kinds and req.content_words and set(req.content_words) != set(ctx.query.split()):
             # a different product ("actually, headphones"): new search, same constraints, but not
             # the old product's category (the anchor, or a category the old query implied)
@@ -85,8 +87,11 @@ class ActionRefine(ShopAction):
             ctx.price_preference = req.price_preference
 
         if C.SIMILAR in kinds and targets:
-            base = targets[0] if (ref.positions or ref.product_ids or len(targets) == 1) else (
-                turn.retriever.get(ctx.focus) if ctx.focus else targets[0])
+            base = (
+                targets[0]
+                if (ref.positions or ref.product_ids or len(targets) == 1)
+                else (turn.retriever.get(ctx.focus) if ctx.focus else targets[0])
+            )
             hits = turn.retriever.similar(base.id, k=40)
             hits = [h for h in hits if h.product.id != base.id]
             if any(f.matches(h.product) for h in hits):

@@ -1,6 +1,8 @@
 """Search -> filter -> show: the one path by which products reach the shopper."""
+
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence
@@ -49,8 +51,9 @@ def profile_of(turn: Turn) -> Optional[Dict[str, Any]]:
 
 
 def _search(turn: Turn, ctx: SearchContext, f: Filters, exclude: Sequence[str], k: int) -> SearchResult:
-    return turn.retriever.search_detailed(search_query(ctx), filters=anchored(f, ctx), exclude_ids=list(exclude),
-                                          k=k, profile=profile_of(turn))
+    return turn.retriever.search_detailed(
+        search_query(ctx), filters=anchored(f, ctx), exclude_ids=list(exclude), k=k, profile=profile_of(turn)
+    )
 
 
 def query_terms(ctx: SearchContext) -> FrozenSet[str]:
@@ -66,8 +69,14 @@ def anchor_of(products: Sequence[Product]) -> Optional[str]:
     return leaf if n * 3 >= 2 * len(products) else None
 
 
-def find_culprit(turn: Turn, ctx: SearchContext, f: Filters, exclude: Sequence[str], relaxed: Sequence[str],
-                 terms: FrozenSet[str] = frozenset()) -> Optional[str]:
+def find_culprit(
+    turn: Turn,
+    ctx: SearchContext,
+    f: Filters,
+    exclude: Sequence[str],
+    relaxed: Sequence[str],
+    terms: FrozenSet[str] = frozenset(),
+) -> Optional[str]:
     """The constraint whose removal alone brings results back (the engine's report first)."""
     active = f.active()
     if len(relaxed) == 1 and relaxed[0] in active and not terms:
@@ -75,8 +84,10 @@ def find_culprit(turn: Turn, ctx: SearchContext, f: Filters, exclude: Sequence[s
     for name in active:
         looser = f.without(name)
         res = _search(turn, ctx, looser, exclude, SEARCH_K)
-        if any(anchored(looser, ctx).matches(h.product) and h.product.id not in exclude and is_topical(h.product, terms)
-               for h in res.hits):
+        if any(
+            anchored(looser, ctx).matches(h.product) and h.product.id not in exclude and is_topical(h.product, terms)
+            for h in res.hits
+        ):
             return name
     return next((n for n in relaxed if n in active), active[0] if active else None)
 
@@ -97,7 +108,9 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
         res = _search(turn, ctx, f, seen, SEARCH_K)
         hits, relaxed = res.hits, list(res.relaxed or [])
     must = f if hits_given else anchored(f, ctx)
-    terms = query_terms(ctx) if (not hits_given and turn.retriever.topicality.has_kind(query_terms(ctx))) else frozenset()
+    terms = (
+        query_terms(ctx) if (not hits_given and turn.retriever.topicality.has_kind(query_terms(ctx))) else frozenset()
+    )
     fresh = [h for h in hits if h.product.id not in seen and must.matches(h.product) and is_topical(h.product, terms)]
     chosen: List[Product] = []
     for h in fresh:
@@ -108,8 +121,10 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
     facts_base: Facts = {"query": ctx.query or ctx.hint, "constraints": describe(turn, f)}
 
     if not chosen:
-        if seen and any(anchored(f, ctx).matches(h.product) and is_topical(h.product, terms)
-                        for h in _search(turn, ctx, f, (), SEARCH_K).hits):
+        if seen and any(
+            anchored(f, ctx).matches(h.product) and is_topical(h.product, terms)
+            for h in _search(turn, ctx, f, (), SEARCH_K).hits
+        ):
             turn.say("exhausted", facts_base)
             return []
         culprit = find_culprit(turn, ctx, f, seen, relaxed, terms)
@@ -117,18 +132,22 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
         turn.store.save_context(turn.sender, ctx)
         facts = facts_base.copy()
         facts["constraint"] = culprit
-        facts["constraint_text"] = (constraint(f, culprit, turn.retriever.currency, turn.retriever.store_names)
-                                    if culprit else None)
-        buttons = ([button(f"Yes, drop {facts['constraint_text']}", "affirm"), button("No, keep it", "deny")]
-                   if culprit else []) + [button("Start over", "refine", {"refinement": "start_over"})]
+        facts["constraint_text"] = (
+            constraint(f, culprit, turn.retriever.currency, turn.retriever.store_names) if culprit else None
+        )
+        buttons = (
+            [button(f"Yes, drop {facts['constraint_text']}", "affirm"), button("No, keep it", "deny")]
+            if culprit
+            else []
+        ) + [button("Start over", "refine", {"refinement": "start_over"})]
         turn.say("no_results", facts, buttons=buttons)
         return []
 
     reasons = [reason_for(p, chosen, f, ctx.price_preference) for p in chosen]
     facts = facts_base.copy()
-    facts["products"] = [product_facts(p, i, r) for i, (p, r) in enumerate(zip(chosen, reasons), 1)]
+    facts["products"] = [product_facts(p, i, r) for i, (p, r) in enumerate(zip(chosen, reasons, strict=True), 1)]
     facts["page"] = 1 + len(seen) // max(1, k)
-    cards = [card(p, i, r, turn.retriever.store_names) for i, (p, r) in enumerate(zip(chosen, reasons), 1)]
+    cards = [card(p, i, r, turn.retriever.store_names) for i, (p, r) in enumerate(zip(chosen, reasons, strict=True), 1)]
     turn.store.set_shown(turn.sender, [p.id for p in chosen])
     ctx.offer = None
     ctx.focus = None

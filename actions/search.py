@@ -1,7 +1,8 @@
 """Finding products: assess a request, ask the guided questions, recommend."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -45,7 +46,7 @@ def names_products(turn: Turn) -> Optional[Request]:
 class ActionAssessRequest(ShopAction):
     """A new request: remember it, and say whether it is too vague to search (sets ``vague_request``)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_assess_request"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -63,18 +64,36 @@ class ActionAssessRequest(ShopAction):
         f = req.filters
         budget = None
         if f.max_price is not None or f.min_price is not None:
-            budget = " ".join(describe(turn, f.copy(update={"brands": frozenset(), "exclude_brands": frozenset(),
-                                                            "colour": None, "category": None, "in_stock_at": None}))
-                              ) or C.SKIPPED
+            budget = (
+                " ".join(
+                    describe(
+                        turn,
+                        f.copy(
+                            update={
+                                "brands": frozenset(),
+                                "exclude_brands": frozenset(),
+                                "colour": None,
+                                "category": None,
+                                "in_stock_at": None,
+                            }
+                        ),
+                    )
+                )
+                or C.SKIPPED
+            )
         brand = " or ".join(sorted(f.brands)) if f.brands else None
-        return [SlotSet(C.SLOT_VAGUE, req.is_vague), SlotSet(C.SLOT_CATEGORY, None),
-                SlotSet(C.SLOT_BUDGET, budget), SlotSet(C.SLOT_BRAND, brand)]
+        return [
+            SlotSet(C.SLOT_VAGUE, req.is_vague),
+            SlotSet(C.SLOT_CATEGORY, None),
+            SlotSet(C.SLOT_BUDGET, budget),
+            SlotSet(C.SLOT_BRAND, brand),
+        ]
 
 
 class ActionRecommend(ShopAction):
     """Search with everything known (request + guided answers) and show 3 products."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_recommend"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -111,11 +130,12 @@ class ValidateShoppingForm(FormValidationAction):
     def __init__(self, services: Any = None) -> None:  # the same constructor as every action (needs none)
         super().__init__()
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_shopping_form"
 
-    def validate_need_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
+    def validate_need_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
         if value is None:
             return {C.SLOT_CATEGORY: None}
         if is_skip(value) or tracker.get_intent_of_latest_message() in ("skip", "deny"):
@@ -123,8 +143,9 @@ class ValidateShoppingForm(FormValidationAction):
         text = " ".join(str(value).split())[:120]
         return {C.SLOT_CATEGORY: text or None}
 
-    def validate_need_budget(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> Dict[Text, Any]:
+    def validate_need_budget(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
         if value is None:
             return {C.SLOT_BUDGET: None}
         if is_skip(value) or tracker.get_intent_of_latest_message() in ("skip", "deny"):
@@ -134,8 +155,9 @@ class ValidateShoppingForm(FormValidationAction):
         dispatcher.utter_message(text=compose("budget_unclear", {"answer": str(value)[:40]}).text)
         return {C.SLOT_BUDGET: None}
 
-    def validate_need_brand(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> Dict[Text, Any]:
+    def validate_need_brand(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
         if value is None:
             return {C.SLOT_BRAND: None}
         if is_skip(value) or tracker.get_intent_of_latest_message() in ("skip", "deny"):
@@ -144,7 +166,7 @@ class ValidateShoppingForm(FormValidationAction):
 
 
 class ActionAskNeedCategory(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_need_category"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -156,7 +178,7 @@ class ActionAskNeedCategory(ShopAction):
 
 
 class ActionAskNeedBudget(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_need_budget"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -168,7 +190,7 @@ class ActionAskNeedBudget(ShopAction):
 
 
 class ActionAskNeedBrand(ShopAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_need_brand"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:

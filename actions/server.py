@@ -5,6 +5,7 @@
 The app mirrors rasa-sdk's own (``/health``, ``/webhook``, ``/actions``), with the actions
 registered as instances that hold the process's ``Services`` instead of module globals.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,9 +81,11 @@ def create_app(services: Services, warm: bool = True) -> Any:
         return response.json([{"name": k} for k in executor.actions])
 
     if warm:
+
         @app.listener("before_server_start")
         async def _warm(app: Any, loop: Any) -> None:
             await asyncio.get_running_loop().run_in_executor(None, warm_up, services)
+
     return app
 
 

@@ -8,6 +8,7 @@
 
 Tests build their own: ``Services(InMemoryRetriever(products), MemoryShopperStore(), None, Settings())``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,7 +33,7 @@ class Services:
     settings: Settings
 
     @classmethod
-    def build(cls, settings: Optional[Settings] = None) -> "Services":
+    def build(cls, settings: Optional[Settings] = None) -> Services:
         """The real parts for ``settings``: the search engine (index loaded or built), the Redis store
         (connects on first use) and the phraser (its model loads on first reply or ``warmup``).
 

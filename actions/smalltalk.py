@@ -1,7 +1,8 @@
 """Greetings, help, yes/no outside a question, and the fallbacks."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk.events import UserUtteranceReverted
 
@@ -10,16 +11,22 @@ from actions.results import describe
 from actions.search import names_products, start_search
 
 ACTS = {
-    "greet": "greet", "goodbye": "goodbye", "thanks": "thanks", "help": "help",
-    "bot_challenge": "bot_challenge", "out_of_scope": "out_of_scope", "nlu_fallback": "fallback",
-    "deny": "deny", "skip": "skip",
+    "greet": "greet",
+    "goodbye": "goodbye",
+    "thanks": "thanks",
+    "help": "help",
+    "bot_challenge": "bot_challenge",
+    "out_of_scope": "out_of_scope",
+    "nlu_fallback": "fallback",
+    "deny": "deny",
+    "skip": "skip",
 }
 
 
 class ActionSmalltalk(ShopAction):
     """One action for every conversational act that needs no product data."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_smalltalk"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
@@ -43,7 +50,7 @@ class ActionSmalltalk(ShopAction):
 class ActionDefaultFallback(ShopAction):
     """Rasa's core fallback (no confident next action), phrased like the rest."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_fallback"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:

@@ -2,11 +2,12 @@
 
 No Redis, no Rasa: unit-tested directly.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from actions import constants as C
 from retrieval.filters import Filters
@@ -14,24 +15,62 @@ from retrieval.query import Vocabulary, normalize, parse_query
 
 _NUM = re.compile(r"(\d+(?:[.,]\d+)?)\s*(k\b)?", re.IGNORECASE)
 _ORDINAL_WORDS = {
-    "first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3,
-    "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "sixth": 6, "6th": 6, "six": 6,
-    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "first": 1,
+    "1st": 1,
+    "one": 1,
+    "second": 2,
+    "2nd": 2,
+    "two": 2,
+    "third": 3,
+    "3rd": 3,
+    "three": 3,
+    "fourth": 4,
+    "4th": 4,
+    "four": 4,
+    "fifth": 5,
+    "5th": 5,
+    "five": 5,
+    "sixth": 6,
+    "6th": 6,
+    "six": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
 _ORDINAL_TEXT = re.compile(
     r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|eighth|ninth|tenth|last)\b"
     r"|(?:#|\bnumber\s*|\bno\.?\s*|\boption\s*|\bitem\s*)(\d{1,2})\b",
     re.IGNORECASE,
 )
-_QUANTITY_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                   "nine": 9, "ten": 10, "a couple": 2, "a pair": 2, "a dozen": 12}
+_QUANTITY_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a couple": 2,
+    "a pair": 2,
+    "a dozen": 12,
+}
 _REFINE_PATTERNS = (
-    (C.START_OVER, r"\b(start (?:over|again)|restart|reset|new search|from scratch|clear (?:everything|all)|forget (?:that|it|everything))\b"),
+    (
+        C.START_OVER,
+        r"\b(start (?:over|again)|restart|reset|new search|from scratch|clear (?:everything|all)|forget (?:that|it|everything))\b",
+    ),
     (C.SIMILAR, r"\b(similar|like (?:this|that|these|the (?:first|second|third|last|\w+ one))|more like)\b"),
     (C.OTHER_BRAND, r"\b((?:other|different|another|else'?s?) brands?|not (?:this|that|these) brand)\b"),
     (C.CHEAPER, r"\b(cheaper|less expensive|more affordable|lower price|too expensive|too pricey|less money|budget)\b"),
     (C.PRICIER, r"\b(pricier|more expensive|higher[- ]end|premium|better quality|fancier|luxur\w*)\b"),
-    (C.MORE, r"\b(show (?:me )?more|more options|other options|others|anything else|what else|next|more results|see more)\b"),
+    (
+        C.MORE,
+        r"\b(show (?:me )?more|more options|other options|others|anything else|what else|next|more results|see more)\b",
+    ),
 )
 
 
@@ -39,10 +78,10 @@ _REFINE_PATTERNS = (
 class Request:
     """What one turn asks for."""
 
-    text: str                      # words left to search on (product words)
-    filters: Filters               # hard constraints stated in this turn
-    content_words: List[str]       # product-ish words (not stop/occasion words)
-    hint_words: List[str]          # occasion / recipient words ("kitchen", "mom")
+    text: str  # words left to search on (product words)
+    filters: Filters  # hard constraints stated in this turn
+    content_words: List[str]  # product-ish words (not stop/occasion words)
+    hint_words: List[str]  # occasion / recipient words ("kitchen", "mom")
     price_preference: Optional[str] = None
     entity_product: Optional[str] = None
 
@@ -108,17 +147,30 @@ def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Opt
     residual_words = words(pq.text)
     colour_words = {f.colour} if f.colour else set()
     brand_words = {w for b in f.brands | f.exclude_brands for w in words(b)}
-    content = [w for w in residual_words
-               if w not in C.STOP_WORDS and w not in C.VAGUE_WORDS and w not in colour_words
-               and w not in brand_words and not w.isdigit() and len(w) > 1]
+    content = [
+        w
+        for w in residual_words
+        if w not in C.STOP_WORDS
+        and w not in C.VAGUE_WORDS
+        and w not in colour_words
+        and w not in brand_words
+        and not w.isdigit()
+        and len(w) > 1
+    ]
     hint = [w for w in residual_words if w in C.VAGUE_WORDS]
     ent_product = first_entity(entities, C.ENT_PRODUCT)
     if ent_product and not content:
         ent_words = [w for w in words(ent_product) if w not in C.STOP_WORDS and w not in C.VAGUE_WORDS]
         content = ent_words
     text_out = " ".join(content) if content else ""
-    return Request(text=text_out, filters=f, content_words=content, hint_words=hint,
-                   price_preference=pq.price_preference, entity_product=ent_product)
+    return Request(
+        text=text_out,
+        filters=f,
+        content_words=content,
+        hint_words=hint,
+        price_preference=pq.price_preference,
+        entity_product=ent_product,
+    )
 
 
 def is_skip(value: Any) -> bool:
@@ -147,9 +199,9 @@ class Reference:
 
     positions: List[int] = field(default_factory=list)  # 0-based positions in the shown list
     product_ids: List[str] = field(default_factory=list)  # explicit ids (button payloads)
-    out_of_range: Optional[int] = None   # the 1-based position asked for, when too large
-    pronoun: bool = False                # "it", "that one"
-    plural: bool = False                 # "them", "these", "all of them"
+    out_of_range: Optional[int] = None  # the 1-based position asked for, when too large
+    pronoun: bool = False  # "it", "that one"
+    plural: bool = False  # "them", "these", "all of them"
     nothing_said: bool = True
 
 
@@ -168,8 +220,9 @@ def _ordinal_value(v: str, n_shown: int) -> Optional[int]:
     return None
 
 
-def resolve_reference(entities: Sequence[Dict[str, Any]], text: str, n_shown: int,
-                      shown_names: Sequence[str] = ()) -> Reference:
+def resolve_reference(
+    entities: Sequence[Dict[str, Any]], text: str, n_shown: int, shown_names: Sequence[str] = ()
+) -> Reference:
     """Ordinals ("the second one", "the last one", "#3"), ids, pronouns, brand/name mentions."""
     ref = Reference()
     ids = entity_values(entities, C.ENT_PRODUCT_ID)

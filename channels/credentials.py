@@ -22,6 +22,7 @@ environment), so no secret is written to disk, and nothing here logs a value.
 prints the path of the written file (status lines go to stderr), e.g. for
 ``rasa run --credentials "$(python -m channels.credentials)"``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,7 +53,7 @@ def channel_name(key: str) -> str:
     last = key.rsplit(".", 1)[-1]
     for pre in ("Guarded",):
         if last.startswith(pre) and len(last) > len(pre):
-            last = last[len(pre):]
+            last = last[len(pre) :]
     for suf in ("Input", "Channel"):
         if last.endswith(suf) and len(last) > len(suf):
             last = last[: -len(suf)]
@@ -135,9 +136,11 @@ class ChannelState:
         req_missing = self.missing_required
         if self.partial:
             have = [r for r in self.required if r not in req_missing]
-            return (f"channel {self.name}: OFF, half configured: {', '.join(req_missing)} "
-                    f"{'is' if len(req_missing) == 1 else 'are'} unset ({', '.join(have)} "
-                    f"{'is' if len(have) == 1 else 'are'} set)")
+            return (
+                f"channel {self.name}: OFF, half configured: {', '.join(req_missing)} "
+                f"{'is' if len(req_missing) == 1 else 'are'} unset ({', '.join(have)} "
+                f"{'is' if len(have) == 1 else 'are'} set)"
+            )
         return f"channel {self.name}: off (set {_and(self.required)} to turn it on)"
 
 
@@ -163,7 +166,7 @@ def _substitute(value: Any, env: Mapping[str, str]) -> Any:
     if whole and whole.group(2) is not None and not _is_set(env, whole.group(1)) and not whole.group(3):
         return _DROP
 
-    def repl(m: "re.Match[str]") -> str:
+    def repl(m: re.Match[str]) -> str:
         if m.group(2) is None or _is_set(env, m.group(1)):
             return "${" + m.group(1) + "}"
         return m.group(3) or ""
@@ -194,8 +197,9 @@ def assess(key: str, entry: Any, env: Mapping[str, str]) -> ChannelState:
     return state
 
 
-def filter_credentials(creds: Mapping[str, Any], env: Optional[Mapping[str, str]] = None
-                       ) -> Tuple[Dict[str, Any], List[ChannelState]]:
+def filter_credentials(
+    creds: Mapping[str, Any], env: Optional[Mapping[str, str]] = None
+) -> Tuple[Dict[str, Any], List[ChannelState]]:
     """(the entries that are on, with optional variables resolved; the state of every entry)."""
     env = os.environ if env is None else env
     out: Dict[str, Any] = {}
@@ -218,14 +222,13 @@ class _Dumper(yaml.SafeDumper):
 
 for _cls in (_Loader, _Dumper):
     _cls.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag != "!env_var"]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        k: [(tag, rx) for tag, rx in v if tag != "!env_var"] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
 
 def load(path: Path) -> Dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(fh, Loader=_Loader)  # a SafeLoader subclass
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -245,8 +248,12 @@ def status_lines(states: List[ChannelState]) -> List[str]:
     return [s.describe() for s in states]
 
 
-def write_effective(out: Path, src: Path = DEFAULT_SRC, env: Optional[Mapping[str, str]] = None,
-                    log: Optional[Callable[[str], None]] = None) -> Tuple[Path, List[ChannelState]]:
+def write_effective(
+    out: Path,
+    src: Path = DEFAULT_SRC,
+    env: Optional[Mapping[str, str]] = None,
+    log: Optional[Callable[[str], None]] = None,
+) -> Tuple[Path, List[ChannelState]]:
     """Write the credentials Rasa should use to ``out`` (a file, or a folder: ``<out>/credentials.yml``).
 
     Every channel's state goes to ``log`` when given, else to this module's logger
@@ -257,9 +264,12 @@ def write_effective(out: Path, src: Path = DEFAULT_SRC, env: Optional[Mapping[st
         out = out / "credentials.yml"
     data, states = filter_credentials(load(Path(src)), env)
     off = [s.name for s in states if not s.on]
-    header = (f"# Written by channels.credentials from {src} — do not edit; edit that file instead.\n"
-              f"# Channels on: {', '.join(s.name for s in states if s.on) or 'none'}."
-              + (f" Off (variables unset or invalid): {', '.join(off)}." if off else "") + "\n")
+    header = (
+        f"# Written by channels.credentials from {src} — do not edit; edit that file instead.\n"
+        f"# Channels on: {', '.join(s.name for s in states if s.on) or 'none'}."
+        + (f" Off (variables unset or invalid): {', '.join(off)}." if off else "")
+        + "\n"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(header + dump(data), encoding="utf-8")
@@ -277,7 +287,9 @@ def write_effective(out: Path, src: Path = DEFAULT_SRC, env: Optional[Mapping[st
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m channels.credentials", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--src", type=Path, default=DEFAULT_SRC, help="credentials with ${VARS} (default bot/credentials.yml)")
+    ap.add_argument(
+        "--src", type=Path, default=DEFAULT_SRC, help="credentials with ${VARS} (default bot/credentials.yml)"
+    )
     ap.add_argument("--out", type=Path, default=None, help="where to write (default $SHOPGUIDE_RUN_DIR or .run)")
     args = ap.parse_args(argv)
     from config import get_settings

@@ -28,11 +28,12 @@ Telegram: Rasa 3.6 registers the webhook with ``asyncio.run(...)`` inside
 (``after_server_start``, in the background, failures logged, never fatal), and
 ``GET /webhooks/telegram/set_webhook`` sets it again on demand.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from fbmessenger import MessengerClient
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -46,7 +47,7 @@ from channels.rasa_plugins import guard
 
 logger = logging.getLogger(__name__)
 
-EXPIRED_TEXT = "That button has expired. Please ask again, e.g. \"show more\" or \"start over\"."
+EXPIRED_TEXT = 'That button has expired. Please ask again, e.g. "show more" or "start over".'
 WEBHOOK_TIMEOUT_S = 20.0
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
@@ -70,7 +71,7 @@ def expand_buttons(on_new_message: Handler, tokens: Optional[channels.ButtonToke
 class RenderingOutput(OutputChannel):
     """Mixin for Rasa's output channels: every bot message goes through :func:`channels.render.render`."""
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         for part in channels.render(self.name(), message):
             await super().send_response(recipient_id, part)
 
@@ -88,7 +89,7 @@ class ShopSlackBot(RenderingOutput, SlackBot):
     posts as the bot anyway, so it is dropped here.
     """
 
-    async def _post_message(self, channel: Text, **kwargs: Any) -> None:
+    async def _post_message(self, channel: str, **kwargs: Any) -> None:
         kwargs.pop("as_user", None)
         await super()._post_message(channel, **kwargs)
 
@@ -108,11 +109,12 @@ class GuardedTelegramInput(TelegramInput):
     """Rasa's Telegram channel (``/webhooks/telegram/webhook``), guarded, with rendered replies."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, access_token: Optional[Text], verify: Optional[Text], webhook_url: Optional[Text],
-                 debug_mode: bool = True) -> None:
+    def __init__(
+        self, access_token: Optional[str], verify: Optional[str], webhook_url: Optional[str], debug_mode: bool = True
+    ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode)
         self._output: Optional[ShopTelegramOutput] = None
         self._webhook_task: Optional[asyncio.Task] = None
@@ -131,9 +133,13 @@ class GuardedTelegramInput(TelegramInput):
         try:
             ok = await asyncio.wait_for(self.get_output_channel().set_webhook(self.webhook_url), WEBHOOK_TIMEOUT_S)
         except Exception as e:  # noqa: BLE001 - the other channels keep working
-            logger.error("telegram: could not set the webhook to %s (%s: %s). Check TELEGRAM_ACCESS_TOKEN and that "
-                         "the URL is public HTTPS; retry with GET /webhooks/telegram/set_webhook",
-                         self.webhook_url, type(e).__name__, _scrub(str(e), self.access_token))
+            logger.error(
+                "telegram: could not set the webhook to %s (%s: %s). Check TELEGRAM_ACCESS_TOKEN and that "
+                "the URL is public HTTPS; retry with GET /webhooks/telegram/set_webhook",
+                self.webhook_url,
+                type(e).__name__,
+                _scrub(str(e), self.access_token),
+            )
             return False
         if ok:
             logger.info("telegram: webhook set to %s", self.webhook_url)
@@ -155,14 +161,17 @@ class GuardedSlackInput(SlackInput):
     """Rasa's Slack channel (``/webhooks/slack/webhook``), guarded, with rendered replies."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "slack"
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:  # type: ignore[override]
         return super().blueprint(guard(expand_buttons(on_new_message)))
 
-    def get_output_channel(self, channel: Optional[Text] = None,  # type: ignore[override]
-                           thread_id: Optional[Text] = None) -> ShopSlackBot:
+    def get_output_channel(
+        self,
+        channel: Optional[str] = None,  # type: ignore[override]
+        thread_id: Optional[str] = None,
+    ) -> ShopSlackBot:
         return ShopSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
 
 
@@ -182,7 +191,7 @@ class GuardedFacebookInput(FacebookInput):
     """Rasa's Facebook Messenger channel (``/webhooks/facebook/webhook``), guarded, with rendered replies."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "facebook"
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:  # type: ignore[override]

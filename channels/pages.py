@@ -13,6 +13,7 @@ Sanic app), so the logic is unit-tested on its own:
 * ``StaffGate``: the staff PIN check, with a lockout after repeated misses;
 * ``resolve_asset``: static files, never outside their folder.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -26,8 +27,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from config import REPO_ROOT, Settings, WebSettings
 
 WEB_DIR = REPO_ROOT / "web"
-STATIC_DIR = WEB_DIR / "static"       # our pages' JS, CSS, images (committed)
-VENDOR_DIR = STATIC_DIR / "vendor"    # copied from web/node_modules by `make web-assets` (ignored)
+STATIC_DIR = WEB_DIR / "static"  # our pages' JS, CSS, images (committed)
+VENDOR_DIR = STATIC_DIR / "vendor"  # copied from web/node_modules by `make web-assets` (ignored)
 PAGES = {"chat": WEB_DIR / "chat.html", "kiosk": WEB_DIR / "kiosk.html"}
 
 # Session ids the pages create are 32 hex characters (128 random bits). History is
@@ -35,13 +36,18 @@ PAGES = {"chat": WEB_DIR / "chat.html", "kiosk": WEB_DIR / "kiosk.html"}
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 HELP_INTENTS = frozenset({"help"})
 HELP_WINDOW_S = 2 * 3600
-MAX_HELP_SCAN = 1000                  # trackers read per staff refresh (newest conversations are not indexed)
-MAX_HISTORY = 300                     # messages a page draws again (the latest ones)
+MAX_HELP_SCAN = 1000  # trackers read per staff refresh (newest conversations are not indexed)
+MAX_HISTORY = 300  # messages a page draws again (the latest ones)
 
 CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
-    ".json": "application/json", ".map": "application/json", ".ico": "image/x-icon",
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".ico": "image/x-icon",
     ".webmanifest": "application/manifest+json",
 }
 
@@ -66,6 +72,7 @@ def valid_session_id(session_id: str) -> bool:
 
 # ----------------------------------------------------------------------------- history
 
+
 def display_text(event: Mapping[str, Any]) -> str:
     """What the shopper saw as their own message.
 
@@ -81,7 +88,7 @@ def display_text(event: Mapping[str, Any]) -> str:
         return shown.strip()[:200]
     if text.startswith("/"):
         intent = re.match(r"/([A-Za-z0-9_]+)", text)
-        return (intent.group(1).replace("_", " ").capitalize() if intent else text)
+        return intent.group(1).replace("_", " ").capitalize() if intent else text
     return text
 
 
@@ -105,19 +112,26 @@ def history_messages(events: Iterable[Mapping[str, Any]], limit: int = MAX_HISTO
         if kind == "user":
             text = display_text(e)
             if text:
-                out.append({"sender": "user", "text": text, "buttons": [], "custom": None,
-                            "timestamp": e.get("timestamp")})
+                out.append(
+                    {"sender": "user", "text": text, "buttons": [], "custom": None, "timestamp": e.get("timestamp")}
+                )
         elif kind == "bot":
             data = e.get("data") or {}
             custom = data.get("custom") if isinstance(data.get("custom"), Mapping) else None
-            msg = {"sender": "bot", "text": str(e.get("text") or ""), "buttons": _buttons(data),
-                   "custom": custom, "timestamp": e.get("timestamp")}
+            msg = {
+                "sender": "bot",
+                "text": str(e.get("text") or ""),
+                "buttons": _buttons(data),
+                "custom": custom,
+                "timestamp": e.get("timestamp"),
+            }
             if msg["text"] or msg["buttons"] or msg["custom"]:
                 out.append(msg)
     return out[-limit:] if limit else out
 
 
 # ----------------------------------------------------------------------------- staff
+
 
 def last_user_event(events: Sequence[Mapping[str, Any]]) -> Optional[Mapping[str, Any]]:
     for e in reversed(events):
@@ -126,8 +140,9 @@ def last_user_event(events: Sequence[Mapping[str, Any]]) -> Optional[Mapping[str
     return None
 
 
-def help_request(sender_id: str, events: Sequence[Mapping[str, Any]], now: Optional[float] = None,
-                 window_s: float = HELP_WINDOW_S) -> Optional[Dict[str, Any]]:
+def help_request(
+    sender_id: str, events: Sequence[Mapping[str, Any]], now: Optional[float] = None, window_s: float = HELP_WINDOW_S
+) -> Optional[Dict[str, Any]]:
     """A shopper waiting for help: their latest message was a help request within ``window_s``.
 
     Read from the conversation itself (the NLU intent of the latest user message,
@@ -157,8 +172,9 @@ class StaffGate:
     """Checks the staff PIN in constant time; after ``max_failures`` misses in a row
     every attempt is refused for ``lockout_s`` (slows down guessing a short PIN)."""
 
-    def __init__(self, pin: Optional[str], max_failures: int = 5, lockout_s: float = 30.0,
-                 clock=time.monotonic) -> None:
+    def __init__(
+        self, pin: Optional[str], max_failures: int = 5, lockout_s: float = 30.0, clock=time.monotonic
+    ) -> None:
         self.pin = (pin or "").strip() or None
         self.max_failures = max_failures
         self.lockout_s = lockout_s
@@ -199,6 +215,7 @@ def ensure_staff_pin(configured: Optional[str]) -> Tuple[str, bool]:
 
 # ----------------------------------------------------------------------------- kiosk
 
+
 def load_store_list() -> List[Dict[str, Any]]:
     """The stores of data/demo/stores.yml (id, name, address, hours, aisle count); [] if unreadable."""
     try:
@@ -207,8 +224,16 @@ def load_store_list() -> List[Dict[str, Any]]:
         stores = load_stores()
     except Exception:  # noqa: BLE001 - a catalog without store layouts still has store ids
         return []
-    return [{"id": s["id"], "name": s["name"], "address": s.get("address", ""), "hours": s.get("hours", ""),
-             "aisles": max(s.get("aisle_numbers", {}).values() or [0])} for s in stores]
+    return [
+        {
+            "id": s["id"],
+            "name": s["name"],
+            "address": s.get("address", ""),
+            "hours": s.get("hours", ""),
+            "aisles": max(s.get("aisle_numbers", {}).values() or [0]),
+        }
+        for s in stores
+    ]
 
 
 def kiosk_config(s: WebSettings, stores: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
@@ -217,8 +242,9 @@ def kiosk_config(s: WebSettings, stores: Sequence[Mapping[str, Any]]) -> Dict[st
     store = by_id.get(s.kiosk_store)
     error = None
     if store is None:
-        error = (f"SHOPGUIDE_KIOSK_STORE={s.kiosk_store!r} is not a known store"
-                 + (f" (one of {', '.join(sorted(by_id))})" if by_id else ""))
+        error = f"SHOPGUIDE_KIOSK_STORE={s.kiosk_store!r} is not a known store" + (
+            f" (one of {', '.join(sorted(by_id))})" if by_id else ""
+        )
         store = {"id": s.kiosk_store, "name": s.kiosk_store, "address": "", "hours": "", "aisles": 0}
     return {
         "store": store,
@@ -249,14 +275,23 @@ def stock_lookup(catalog: Any, query: str, store_names: Mapping[str, str], limit
                 found.append(p)
                 if len(found) >= limit:
                     break
-    return [{
-        "id": p.id, "name": p.name, "brand": p.brand, "price_text": money(p.price, p.currency),
-        "stock": [{"store_id": sid, "store": store_names.get(sid, sid), "quantity": st.quantity, "aisle": st.aisle}
-                  for sid, st in sorted(p.stock.items())],
-    } for p in found]
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "brand": p.brand,
+            "price_text": money(p.price, p.currency),
+            "stock": [
+                {"store_id": sid, "store": store_names.get(sid, sid), "quantity": st.quantity, "aisle": st.aisle}
+                for sid, st in sorted(p.stock.items())
+            ],
+        }
+        for p in found
+    ]
 
 
 # ----------------------------------------------------------------------------- files and URLs
+
 
 def resolve_asset(root: Path, relpath: str) -> Optional[Path]:
     """``root/relpath`` if it is a file inside ``root`` (no ``..``, no hidden files), else None."""
@@ -287,10 +322,14 @@ def urls_text(settings: Settings, staff_pin: Optional[str] = None, generated_pin
     urls = page_urls(settings)
     s, rasa_url = settings.web, settings.dialogue.rasa_url
     pin = (staff_pin or s.kiosk_staff_pin or "").strip()
-    staff = (f"staff PIN {pin}" + (" (random for this run; set SHOPGUIDE_KIOSK_STAFF_PIN to choose)" if generated_pin else "")
-             if pin else "staff mode off (set SHOPGUIDE_KIOSK_STAFF_PIN)")
+    staff = (
+        f"staff PIN {pin}"
+        + (" (random for this run; set SHOPGUIDE_KIOSK_STAFF_PIN to choose)" if generated_pin else "")
+        if pin
+        else "staff mode off (set SHOPGUIDE_KIOSK_STAFF_PIN)"
+    )
     lines = [
-        f"  Web chat:         {urls['chat']}   (embed on a page: <script src=\"{rasa_url}/static/embed.js\" defer></script>)",
+        f'  Web chat:         {urls["chat"]}   (embed on a page: <script src="{rasa_url}/static/embed.js" defer></script>)',
         f"  Kiosk:            {urls['kiosk']}  (store {s.kiosk_store}, idle reset after {s.kiosk_idle_timeout_s} s; {staff})",
     ]
     if s.public_base_url:

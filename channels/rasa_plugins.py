@@ -17,11 +17,12 @@ Redis fails, silently keeps the conversation in process memory. Here:
   clear message to the shopper, and a turn that produced no message at all
   (action server down) into a fallback message instead of silence.
 """
+
 from __future__ import annotations
 
 import logging
 import unicodedata
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -39,13 +40,14 @@ STORE_DOWN_TEXT = (
     "Nothing is lost: please try again in a moment."
 )
 EMPTY_TEXT = "I didn't get any text. Tell me what you're looking for, e.g. \"a kettle under $40\"."
-NO_WORDS_TEXT = ("I can only read words for now, not emoji or symbols. Tell me what you're looking for, "
-                 "e.g. \"running shoes\".")
+NO_WORDS_TEXT = (
+    'I can only read words for now, not emoji or symbols. Tell me what you\'re looking for, e.g. "running shoes".'
+)
 MAX_CHARS = 2000
+MAX_METADATA_KEYS = 16  # a REST message's metadata: small scalars only
 LONG_TEXT = f"That's a long message, so I read only its first {MAX_CHARS:,} characters."
 NO_REPLY_TEXT = (
-    "Sorry, I couldn't look that up just now (my product service isn't answering). "
-    "Please try again in a moment."
+    "Sorry, I couldn't look that up just now (my product service isn't answering). Please try again in a moment."
 )
 
 
@@ -81,17 +83,30 @@ def _ping(red: Any, url: str) -> None:
 class StrictRedisTrackerStore(RedisTrackerStore):
     """``RedisTrackerStore`` configured by URL that refuses to start without Redis."""
 
-    def __init__(self, domain: Any = None, host: Text = "redis://localhost:6379/0", url: Optional[Text] = None,
-                 event_broker: Any = None, record_exp: Optional[float] = None,
-                 key_prefix: Optional[Text] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Any = None,
+        host: str = "redis://localhost:6379/0",
+        url: Optional[str] = None,
+        event_broker: Any = None,
+        record_exp: Optional[float] = None,
+        key_prefix: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
         url = url or host
         if not str(url).startswith(("redis://", "rediss://")):
             url = f"redis://{url}:{kwargs.pop('port', 6379)}/{kwargs.pop('db', 0)}"
         kw = redis_kwargs(url)
         use_ssl = kw.pop("use_ssl")
-        super().__init__(domain=domain, event_broker=event_broker,
-                         record_exp=int(float(record_exp)) if record_exp else None,
-                         key_prefix=key_prefix, use_ssl=use_ssl, **kw, **kwargs)
+        super().__init__(
+            domain=domain,
+            event_broker=event_broker,
+            record_exp=int(float(record_exp)) if record_exp else None,
+            key_prefix=key_prefix,
+            use_ssl=use_ssl,
+            **kw,
+            **kwargs,
+        )
         self.url = url
         _ping(self.red, url)
         logger.info("Tracker store: Redis at %s, keys %s<sender_id>", redact(url), self.key_prefix)
@@ -103,8 +118,9 @@ class UrlRedisLockStore(RedisLockStore):
     Rasa builds custom lock stores as ``cls(endpoint_config=...)``.
     """
 
-    def __init__(self, endpoint_config: Any = None, url: Optional[Text] = None,
-                 key_prefix: Optional[Text] = None, **kwargs: Any) -> None:
+    def __init__(
+        self, endpoint_config: Any = None, url: Optional[str] = None, key_prefix: Optional[str] = None, **kwargs: Any
+    ) -> None:
         if endpoint_config is not None:
             url = url or endpoint_config.url
             kwargs = {**endpoint_config.kwargs, **kwargs}
@@ -122,7 +138,7 @@ def assert_redis_backed(tracker_store: Any) -> StrictRedisTrackerStore:
     """Return the Redis store behind Rasa's fail-safe wrapper, or raise loudly."""
     inner = tracker_store
     while isinstance(inner, FailSafeTrackerStore) or hasattr(inner, "_tracker_store"):
-        inner = getattr(inner, "_tracker_store")
+        inner = inner._tracker_store
     if not isinstance(inner, RedisTrackerStore):
         raise RuntimeError(
             f"Rasa is keeping conversations in {inner.__class__.__name__}, not Redis: "
@@ -138,10 +154,10 @@ class _GuardedOutput(OutputChannel):
         self.inner = inner
         self.sent = 0
 
-    def name(self) -> Text:  # type: ignore[override]
+    def name(self) -> str:  # type: ignore[override]
         return self.inner.name()
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         self.sent += 1
         if isinstance(self.inner, SocketIOOutput) and message.get("custom"):
             # Rasa's SocketIOOutput passes the custom dict as emit() keywords; send it as data.
@@ -152,7 +168,7 @@ class _GuardedOutput(OutputChannel):
             return
         await self.inner.send_response(recipient_id, message)
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         self.sent += 1
         await self.inner.send_text_message(recipient_id, text, **kwargs)
 
@@ -170,7 +186,7 @@ def clean_text(text: Optional[str]) -> Tuple[str, Optional[str]]:
     return cleaned[:MAX_CHARS], None
 
 
-async def _send_fallback(channel: OutputChannel, recipient: Text, text: Text) -> None:
+async def _send_fallback(channel: OutputChannel, recipient: str, text: str) -> None:
     """Send the fallback text; when the platform itself is unreachable, log it (nothing more can be done)."""
     try:
         await channel.send_text_message(recipient, text)
@@ -219,18 +235,27 @@ class GuardedRestInput(RestInput):
     """Rasa's REST channel (``/webhooks/rest/webhook``) that never answers with silence."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):  # type: ignore[override]
         return super().blueprint(guard(on_new_message))
+
+    def get_metadata(self, request: Any) -> Optional[Dict[str, Any]]:
+        """The body's ``metadata`` object (e.g. ``{"replies": "templates"}`` for exact template wording,
+        ``{"store_id": "riverside"}``), as the Socket.IO channel passes it; anything else is ignored."""
+        body = request.json if isinstance(getattr(request, "json", None), dict) else {}
+        meta = body.get("metadata")
+        if not isinstance(meta, dict) or len(meta) > MAX_METADATA_KEYS:
+            return None
+        return {str(k)[:64]: v for k, v in meta.items() if isinstance(v, (str, int, float, bool)) or v is None}
 
 
 class GuardedSocketIOInput(SocketIOInput):
     """Rasa's Socket.IO channel (``/socket.io``) that never answers with silence."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):  # type: ignore[override]
@@ -239,7 +264,7 @@ class GuardedSocketIOInput(SocketIOInput):
 
         # Rasa 3.6 calls `sio.enter_room(...)` without awaiting it; with python-socketio 5.x
         # that is a coroutine, so the session room is never joined and replies go nowhere.
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: str, data: Optional[Dict]) -> None:
             import inspect
             import uuid
 

@@ -31,12 +31,12 @@ already rendered message again gives the same message(s).
 Pure Python (no Rasa import), so it is unit-testable on its own;
 ``channels/messaging.py`` plugs it into Rasa's Telegram, Slack and Messenger channels.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import logging
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -56,24 +56,25 @@ PASS_THROUGH = ("image", "attachment", "elements")
 CHOOSE_TEXT = "Pick one:"  # Telegram and Messenger refuse buttons without text
 
 # Platform limits (checked against each platform's API reference; see docs/channels.md).
-TELEGRAM_TEXT = 4096          # characters of one message
-TELEGRAM_TITLE_BYTES = 64     # inline keyboard button text (project limit, UTF-8 bytes)
-TELEGRAM_DATA_BYTES = 64      # callback_data, UTF-8 bytes (Bot API)
-TELEGRAM_BUTTONS = 100        # buttons of one inline keyboard
-SLACK_SECTION = 3000          # section block text
-SLACK_TITLE = 75              # button text
-SLACK_VALUE = 2000            # button value
-SLACK_ACTIONS = 25            # elements of one actions block
-SLACK_BLOCKS = 50             # blocks of one message
-FB_TEXT = 2000                # text message (also with quick replies)
-FB_TEMPLATE_TEXT = 640        # button template text
-FB_TEMPLATE_BUTTONS = 3       # buttons of one button template
-FB_QUICK_REPLIES = 11         # the platform allows 13; fbmessenger 6.0 raises above 11
-FB_TITLE = 20                 # button and quick reply titles
-FB_PAYLOAD = 1000             # postback / quick reply payload
+TELEGRAM_TEXT = 4096  # characters of one message
+TELEGRAM_TITLE_BYTES = 64  # inline keyboard button text (project limit, UTF-8 bytes)
+TELEGRAM_DATA_BYTES = 64  # callback_data, UTF-8 bytes (Bot API)
+TELEGRAM_BUTTONS = 100  # buttons of one inline keyboard
+SLACK_SECTION = 3000  # section block text
+SLACK_TITLE = 75  # button text
+SLACK_VALUE = 2000  # button value
+SLACK_ACTIONS = 25  # elements of one actions block
+SLACK_BLOCKS = 50  # blocks of one message
+FB_TEXT = 2000  # text message (also with quick replies)
+FB_TEMPLATE_TEXT = 640  # button template text
+FB_TEMPLATE_BUTTONS = 3  # buttons of one button template
+FB_QUICK_REPLIES = 11  # the platform allows 13; fbmessenger 6.0 raises above 11
+FB_TITLE = 20  # button and quick reply titles
+FB_PAYLOAD = 1000  # postback / quick reply payload
 
 
 # ----------------------------------------------------------------------------- button tokens
+
 
 class ButtonTokens:
     """Short stand-ins for button payloads too long for a platform (Telegram: 64 bytes).
@@ -89,9 +90,15 @@ class ButtonTokens:
     MARK = "/~"
     LENGTH = len(MARK) + 16
 
-    def __init__(self, redis_client: Any = None, prefix: str = "shopguide", ttl_s: int = 90 * 86400,
-                 max_memory: int = 20000, use_env_redis: bool = False) -> None:
-        self._memory: "OrderedDict[str, str]" = OrderedDict()
+    def __init__(
+        self,
+        redis_client: Any = None,
+        prefix: str = "shopguide",
+        ttl_s: int = 90 * 86400,
+        max_memory: int = 20000,
+        use_env_redis: bool = False,
+    ) -> None:
+        self._memory: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = redis_client
         self._use_env_redis = use_env_redis and redis_client is None
@@ -124,7 +131,7 @@ class ButtonTokens:
         return self._redis
 
     def _key(self, token: str) -> str:
-        return f"{self.prefix}:button:{token[len(self.MARK):]}"
+        return f"{self.prefix}:button:{token[len(self.MARK) :]}"
 
     def _remember(self, token: str, payload: str) -> None:
         with self._lock:
@@ -158,7 +165,7 @@ class ButtonTokens:
         if client is not None:
             try:
                 raw = client.get(self._key(text))
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001 - Redis down: the token is unknown, as if expired
                 logger.warning("could not read button token from Redis: %s", type(e).__name__)
                 raw = None
             if raw is not None:
@@ -189,9 +196,9 @@ def set_button_tokens(tokens: Optional[ButtonTokens]) -> None:
 
 # ----------------------------------------------------------------------------- the reply
 
+
 def is_card_payload(custom: Any) -> bool:
-    return (isinstance(custom, dict) and custom.get("type") in CARD_KINDS
-            and isinstance(custom.get("cards"), list))
+    return isinstance(custom, dict) and custom.get("type") in CARD_KINDS and isinstance(custom.get("cards"), list)
 
 
 @dataclass
@@ -203,18 +210,23 @@ class Reply:
     cards: List[Dict[str, Any]] = field(default_factory=list)
     kind: str = ""
     act: str = ""
-    custom: Any = None                          # a custom payload that is not cards (channel-native)
+    custom: Any = None  # a custom payload that is not cards (channel-native)
     extra: Dict[str, Any] = field(default_factory=dict)  # image / attachment / elements
 
     @classmethod
-    def of(cls, message: Dict[str, Any]) -> "Reply":
+    def of(cls, message: Dict[str, Any]) -> Reply:
         buttons = [b for b in (message.get("buttons") or []) if isinstance(b, dict)]
         # Rasa's quick_replies have the same {title, payload} shape
         buttons += [b for b in (message.get("quick_replies") or []) if isinstance(b, dict)]
-        reply = cls(text=str(message.get("text") or ""),
-                    buttons=[{"title": str(b.get("title") or ""), "payload": str(b.get("payload") or "")}
-                             for b in buttons if b.get("title") or b.get("payload")],
-                    extra={k: message[k] for k in PASS_THROUGH if message.get(k)})
+        reply = cls(
+            text=str(message.get("text") or ""),
+            buttons=[
+                {"title": str(b.get("title") or ""), "payload": str(b.get("payload") or "")}
+                for b in buttons
+                if b.get("title") or b.get("payload")
+            ],
+            extra={k: message[k] for k in PASS_THROUGH if message.get(k)},
+        )
         custom = message.get("custom")
         if is_card_payload(custom):
             reply.cards = [c for c in custom["cards"] if isinstance(c, dict)]
@@ -226,6 +238,7 @@ class Reply:
 
 
 # ----------------------------------------------------------------------------- text of the cards
+
 
 def stock_text(card: Dict[str, Any]) -> str:
     """``in stock at Downtown (Aisle 7), Riverside; out of stock at Eastgate`` ('' without stock data)."""
@@ -295,6 +308,7 @@ def messaging_text(reply: Reply) -> str:
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def cut(s: str, limit: int, in_bytes: bool = False) -> str:
     """``s`` shortened to ``limit`` characters (or UTF-8 bytes), ending in '…' when cut."""
     size = (lambda x: len(x.encode("utf-8"))) if in_bytes else len
@@ -355,6 +369,7 @@ def _text_then_last(text: str, limit: int) -> List[str]:
 
 # ----------------------------------------------------------------------------- per channel
 
+
 def render_telegram(reply: Reply, tokens: ButtonTokens) -> List[Dict[str, Any]]:
     parts = _text_then_last(messaging_text(reply), TELEGRAM_TEXT)
     out: List[Dict[str, Any]] = [{"text": p} for p in parts[:-1]]
@@ -362,12 +377,17 @@ def render_telegram(reply: Reply, tokens: ButtonTokens) -> List[Dict[str, Any]]:
     if reply.buttons:
         if len(reply.buttons) > TELEGRAM_BUTTONS:
             logger.warning("telegram: %d buttons, sending the first %d", len(reply.buttons), TELEGRAM_BUTTONS)
-        buttons = [{"title": cut(b["title"] or b["payload"], TELEGRAM_TITLE_BYTES, in_bytes=True),
-                    "payload": tokens.shorten(b["payload"] or b["title"], TELEGRAM_DATA_BYTES)}
-                   for b in reply.buttons[:TELEGRAM_BUTTONS]]
+        buttons = [
+            {
+                "title": cut(b["title"] or b["payload"], TELEGRAM_TITLE_BYTES, in_bytes=True),
+                "payload": tokens.shorten(b["payload"] or b["title"], TELEGRAM_DATA_BYTES),
+            }
+            for b in reply.buttons[:TELEGRAM_BUTTONS]
+        ]
         one_row = len(buttons) <= 3 and all(len(b["title"]) <= 20 for b in buttons)
-        out.append({"text": last or CHOOSE_TEXT, "buttons": buttons,
-                    "button_type": "inline" if one_row else "vertical"})
+        out.append(
+            {"text": last or CHOOSE_TEXT, "buttons": buttons, "button_type": "inline" if one_row else "vertical"}
+        )
     elif last:
         out.append({"text": last})
     return out + _extras(reply)
@@ -378,11 +398,18 @@ def render_slack(reply: Reply, tokens: ButtonTokens) -> List[Dict[str, Any]]:
     if not reply.buttons:
         return [{"text": slack_escape(p)} for p in chunks(text, 40000)] + _extras(reply)
     sections = [{"type": "section", "text": {"type": "plain_text", "text": p}} for p in chunks(text, SLACK_SECTION)]
-    elements = [{"type": "button", "text": {"type": "plain_text", "text": cut(b["title"] or b["payload"], SLACK_TITLE)},
-                 "value": tokens.shorten(b["payload"] or b["title"], SLACK_VALUE), "action_id": f"button_{i}"}
-                for i, b in enumerate(reply.buttons)]
-    actions = [{"type": "actions", "elements": elements[i:i + SLACK_ACTIONS]}
-               for i in range(0, len(elements), SLACK_ACTIONS)]
+    elements = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": cut(b["title"] or b["payload"], SLACK_TITLE)},
+            "value": tokens.shorten(b["payload"] or b["title"], SLACK_VALUE),
+            "action_id": f"button_{i}",
+        }
+        for i, b in enumerate(reply.buttons)
+    ]
+    actions = [
+        {"type": "actions", "elements": elements[i : i + SLACK_ACTIONS]} for i in range(0, len(elements), SLACK_ACTIONS)
+    ]
     out: List[Dict[str, Any]] = []
     room = SLACK_BLOCKS - len(actions)
     while len(sections) > room:  # a very long text: the overflow goes first, as plain messages
@@ -394,8 +421,13 @@ def render_slack(reply: Reply, tokens: ButtonTokens) -> List[Dict[str, Any]]:
 
 def render_facebook(reply: Reply, tokens: ButtonTokens) -> List[Dict[str, Any]]:
     text = messaging_text(reply)
-    buttons = [{"title": cut(b["title"] or b["payload"], FB_TITLE),
-                "payload": tokens.shorten(b["payload"] or b["title"], FB_PAYLOAD)} for b in reply.buttons]
+    buttons = [
+        {
+            "title": cut(b["title"] or b["payload"], FB_TITLE),
+            "payload": tokens.shorten(b["payload"] or b["title"], FB_PAYLOAD),
+        }
+        for b in reply.buttons
+    ]
     if not buttons:
         return [{"text": p} for p in chunks(text, FB_TEXT)] + _extras(reply)
     if len(buttons) <= FB_TEMPLATE_BUTTONS and len(text) <= FB_TEMPLATE_TEXT:
@@ -404,8 +436,12 @@ def render_facebook(reply: Reply, tokens: ButtonTokens) -> List[Dict[str, Any]]:
         logger.warning("facebook: %d buttons, sending the first %d as quick replies", len(buttons), FB_QUICK_REPLIES)
     parts = _text_then_last(text, FB_TEXT)
     out: List[Dict[str, Any]] = [{"text": p} for p in parts[:-1]]
-    out.append({"text": parts[-1] or CHOOSE_TEXT,
-                "quick_replies": [{"content_type": "text", **b} for b in buttons[:FB_QUICK_REPLIES]]})
+    out.append(
+        {
+            "text": parts[-1] or CHOOSE_TEXT,
+            "quick_replies": [{"content_type": "text", **b} for b in buttons[:FB_QUICK_REPLIES]],
+        }
+    )
     return out + _extras(reply)
 
 
@@ -438,8 +474,9 @@ def render(channel: str, message: Dict[str, Any], tokens: Optional[ButtonTokens]
     return fn(reply, tokens or button_tokens())
 
 
-def render_all(channel: str, messages: Sequence[Dict[str, Any]],
-               tokens: Optional[ButtonTokens] = None) -> List[Dict[str, Any]]:
+def render_all(
+    channel: str, messages: Sequence[Dict[str, Any]], tokens: Optional[ButtonTokens] = None
+) -> List[Dict[str, Any]]:
     out: List[Dict[str, Any]] = []
     for m in messages:
         out += render(channel, m, tokens)

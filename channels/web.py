@@ -20,13 +20,14 @@ Rasa mounts a channel's blueprint under ``/webhooks/<name>/``; the page routes a
 added to the app itself from ``WebPagesBlueprint.register`` (as Rasa's own
 ``SocketBlueprint`` attaches Socket.IO), because ``/`` is taken by Rasa's HTTP API.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
 import threading
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
@@ -40,15 +41,17 @@ logger = logging.getLogger(__name__)
 
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
-    "Referrer-Policy": "no-referrer",      # /chat?session=<id> must not leak through Referer
+    "Referrer-Policy": "no-referrer",  # /chat?session=<id> must not leak through Referer
     "X-Content-Type-Options": "nosniff",
 }
 
 
 def _csp(request: Request) -> str:
     host = request.host
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self' ws://{host} wss://{host}; object-src 'none'; base-uri 'none'")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' ws://{host} wss://{host}; object-src 'none'; base-uri 'none'"
+    )
 
 
 def _json(data: Any, status: int = 200) -> HTTPResponse:
@@ -62,7 +65,7 @@ class WebPagesBlueprint(Blueprint):
         super().__init__(*args, **kwargs)
         self.ctx.app_routes = app_routes
 
-    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+    def register(self, app: Sanic, options: Dict[str, Any]) -> None:
         for r in self.ctx.app_routes:
             app.add_route(r["handler"], r["uri"], methods=r["methods"], name=r["name"])
         super().register(app, options)
@@ -140,8 +143,11 @@ class WebPages:
         if found is None:
             hint = " (run `make web-assets`)" if path.startswith("vendor/") else ""
             return response.text(f"not found: /static/{path}{hint}", status=404)
-        return await response.file(str(found), mime_type=W.content_type(found),
-                                   headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+        return await response.file(
+            str(found),
+            mime_type=W.content_type(found),
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
 
     # -- JSON endpoints ---------------------------------------------------------------
     async def config(self, request: Request) -> HTTPResponse:
@@ -177,7 +183,7 @@ class WebPages:
         names = {s["id"]: s["name"] for s in self.stores}
         try:
             catalog = await self.off_loop(self.catalog)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - the staff page shows why instead of a server error
             logger.error("staff stock lookup: catalog failed to load: %s", e)
             return _json({"error": f"the catalog could not be loaded: {e}"}, 503)
         return _json({"query": query, "products": W.stock_lookup(catalog, query, names)})
@@ -191,7 +197,7 @@ class WebPages:
             found, scanned = await self.off_loop(self._scan_help, store)
         except LookupError as e:
             return _json({"error": str(e)}, 503)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - Redis down: say so, never an empty list
             logger.error("help requests: %s: %s", type(e).__name__, e)
             return _json({"error": "the conversation store is unreachable; try again"}, 503)
         names = {s["id"]: s["name"] for s in self.stores}
@@ -212,7 +218,7 @@ class WebPages:
                     events = json.loads(raw).get("events", [])
                 except ValueError:
                     continue
-                req = W.help_request(key[len(prefix):], events)
+                req = W.help_request(key[len(prefix) :], events)
                 if req:
                     found.append(req)
             if scanned >= W.MAX_HELP_SCAN:
@@ -221,8 +227,9 @@ class WebPages:
         return found, scanned
 
     def routes(self) -> List[Dict[str, Any]]:
-        def r(handler: Callable[..., Awaitable[HTTPResponse]], uri: str, name: str,
-              methods: tuple = ("GET",)) -> Dict[str, Any]:
+        def r(
+            handler: Callable[..., Awaitable[HTTPResponse]], uri: str, name: str, methods: tuple = ("GET",)
+        ) -> Dict[str, Any]:
             return {"handler": handler, "uri": uri, "methods": list(methods), "name": f"webpages_{name}"}
 
         return [
@@ -241,11 +248,11 @@ class WebPagesInput(InputChannel):
     """Serves the web chat and kiosk pages from the Rasa server (see the module docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "webpages"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -1,4 +1,5 @@
 """The one typed settings object (``config.settings``)."""
+
 from config.settings import (
     REPO_ROOT,
     DialogueSettings,

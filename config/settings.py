@@ -10,6 +10,7 @@ dialogue and web sections (``SHOPGUIDE_CATALOG``, ``SHOPGUIDE_RASA_PORT``,
 ``SHOPGUIDE_KIOSK_STORE``), ``SHOPGUIDE_NLG_<FIELD>`` for the phraser
 (``SHOPGUIDE_NLG_LATENCY_BUDGET_MS``), plus ``REDIS_URL`` and ``SHOPGUIDE_NLG`` (gpt2 | templates).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -59,8 +60,9 @@ class DialogueSettings(_Section):
     host: str = Field("127.0.0.1", description="interface the servers bind to")
     rasa_port: int = 5005
     action_port: int = 5055
-    redis_url: Optional[str] = Field(None, env=["REDIS_URL", "SHOPGUIDE_REDIS_URL"],
-                                     description="existing Redis; unset = embedded server")
+    redis_url: Optional[str] = Field(
+        None, env=["REDIS_URL", "SHOPGUIDE_REDIS_URL"], description="existing Redis; unset = embedded server"
+    )
     redis_port: int = Field(6379, description="port of the embedded Redis (when REDIS_URL is unset)")
     redis_prefix: str = Field("shopguide", description="alphanumeric namespace of every Redis key")
     session_ttl_s: int = Field(7 * 24 * 3600, description="search context / shown lists lifetime")
@@ -98,8 +100,12 @@ class WebSettings(_Section):
 
     kiosk_store: str = Field("downtown", description="store id of the kiosk (data/demo/stores.yml)")
     kiosk_staff_pin: Optional[str] = Field(None, description="unlocks the kiosk's staff mode; unset = staff mode off")
-    kiosk_idle_timeout_s: int = Field(90, ge=1, description="kiosk idle seconds before the screen and session are wiped")
-    public_base_url: Optional[str] = Field(None, description="base URL phones reach for the kiosk's QR; unset = the page's own")
+    kiosk_idle_timeout_s: int = Field(
+        90, ge=1, description="kiosk idle seconds before the screen and session are wiped"
+    )
+    public_base_url: Optional[str] = Field(
+        None, description="base URL phones reach for the kiosk's QR; unset = the page's own"
+    )
 
 
 class NLGSettings(BaseSettings):
@@ -129,15 +135,18 @@ class NLGSettings(BaseSettings):
         env_file = ".env"
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> "NLGSettings":
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> NLGSettings:
         """Settings read from ``environ`` (default: the process environment), then ``overrides``."""
         if environ is None:
             return cls(**{k: v for k, v in overrides.items() if v is not None})
         prefix = cls.__config__.env_prefix
-        raw: Dict[str, Any] = {name: environ[prefix + name.upper()] for name in cls.__fields__
-                               if prefix + name.upper() in environ}
-        raw = {k: (None if v == "" and not cls.__fields__[k].required and cls.__fields__[k].allow_none else v)
-               for k, v in raw.items()}
+        raw: Dict[str, Any] = {
+            name: environ[prefix + name.upper()] for name in cls.__fields__ if prefix + name.upper() in environ
+        }
+        raw = {
+            k: (None if v == "" and not cls.__fields__[k].required and cls.__fields__[k].allow_none else v)
+            for k, v in raw.items()
+        }
         raw.update({k: v for k, v in overrides.items() if v is not None})
         return cls.parse_obj({**{name: cls.__fields__[name].get_default() for name in cls.__fields__}, **raw})
 

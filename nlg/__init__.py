@@ -9,6 +9,7 @@ Importing this package loads nothing: names resolve on first use, and the model
 loads on the first reply (or ``phraser.load()``). See docs/nlg.md for the
 acts and the fact keys.
 """
+
 from typing import Any
 
 __all__ = ["knows", "build_phraser", "default_model_dir", "Reply", "Phraser", "TemplatePhraser", "ModelPhraser"]

@@ -12,6 +12,7 @@ training), with seeded synthetic facts (awkward names included), it measures:
 
 Writes ``bench/results/nlg.{md,png,json}`` and prints ONE JSON object on the last line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from nlg import guard, templates
 from config import NLGSettings
+from nlg import guard, templates
 from nlg.corpus import build_examples, load_corpus
 from nlg.metrics import corpus_bleu, distinct_n, percentile, slot_error_rate
 from nlg.phraser import ModelPhraser, default_model_dir
@@ -71,7 +72,7 @@ def run(model_dir: Path, draws: int, seed: int, device: str, budget_ms: float) -
     phraser = ModelPhraser(pm, cfg, corpus)
     rng = random.Random(seed)
     cases = [(act, slots, facts_for_frame(slots, rng)) for (act, slots) in refs for _ in range(draws)]
-    for act, slots, facts in cases[:5]:  # warm-up, not measured
+    for act, _slots, facts in cases[:5]:  # warm-up, not measured
         phraser.phrase(act, facts)
     rows = []
     for act, slots, facts in tqdm(cases, desc="bench phraser", unit="reply", file=sys.stderr):
@@ -80,13 +81,22 @@ def run(model_dir: Path, draws: int, seed: int, device: str, budget_ms: float) -
             raise AssertionError(f"synthetic facts for {act} give {list(values)}, not {list(slots)}")
         reply = phraser.phrase(act, facts)
         tdelex, _ = templates.render_delex(act, values, corpus)
-        rows.append({
-            "act": act, "slots": list(slots), "source": reply.source, "reason": reply.reason,
-            "latency_ms": reply.latency_ms, "delex": reply.delex, "text": reply.text,
-            "top": reply.top_candidate, "template": tdelex,
-            "candidates": reply.candidates, "rejected": [list(r) for r in reply.rejected],
-            "ungrounded": guard.ungrounded(reply.text, values),
-        })
+        rows.append(
+            {
+                "act": act,
+                "slots": list(slots),
+                "source": reply.source,
+                "reason": reply.reason,
+                "latency_ms": reply.latency_ms,
+                "delex": reply.delex,
+                "text": reply.text,
+                "top": reply.top_candidate,
+                "template": tdelex,
+                "candidates": reply.candidates,
+                "rejected": [list(r) for r in reply.rejected],
+                "ungrounded": guard.ungrounded(reply.text, values),
+            }
+        )
     trained = trained_frames_check(phraser, corpus, rng)
     phraser.close()
     lat = [r["latency_ms"] for r in rows]
@@ -99,7 +109,9 @@ def run(model_dir: Path, draws: int, seed: int, device: str, budget_ms: float) -
         "distinct2": round(distinct_n([r["delex"] for r in rows], 2), 4),
         "template_distinct2": round(distinct_n([r["template"] for r in rows], 2), 4),
         "bleu": round(corpus_bleu([r["delex"] for r in rows], [refs[(r["act"], tuple(r["slots"]))] for r in rows]), 2),
-        "template_bleu": round(corpus_bleu([r["template"] for r in rows], [refs[(r["act"], tuple(r["slots"]))] for r in rows]), 2),
+        "template_bleu": round(
+            corpus_bleu([r["template"] for r in rows], [refs[(r["act"], tuple(r["slots"]))] for r in rows]), 2
+        ),
         "p50_ms": round(percentile(lat, 50), 1),
         "p95_ms": round(percentile(lat, 95), 1),
         "n": len(rows),
@@ -109,7 +121,8 @@ def run(model_dir: Path, draws: int, seed: int, device: str, budget_ms: float) -
         "model_replies": passed,
         "frames": len(refs),
         "device": resolve_device(cfg.device),
-        "model": pm.meta.get("base") or f"gpt2-scratch {pm.meta.get('args', {}).get('n_layer')}x{pm.meta.get('args', {}).get('n_embd')}",
+        "model": pm.meta.get("base")
+        or f"gpt2-scratch {pm.meta.get('args', {}).get('n_layer')}x{pm.meta.get('args', {}).get('n_embd')}",
         "model_hash": pm.meta.get("model_hash"),
         "n_params": pm.meta.get("n_params"),
         "load_s": round(load_s, 2),
@@ -168,8 +181,11 @@ def write_reports(res: Dict[str, Any], out: Path) -> None:
         for r in rs:
             if r["source"] != "model":
                 why[r["reason"]] = why.get(r["reason"], 0) + 1
-        lines.append(f"| {act} | {' '.join(slots)} | {ok}/{len(rs)} | "
-                     + (", ".join(f"{k} {v}" for k, v in why.items()) or "-") + " |")
+        lines.append(
+            f"| {act} | {' '.join(slots)} | {ok}/{len(rs)} | "
+            + (", ".join(f"{k} {v}" for k, v in why.items()) or "-")
+            + " |"
+        )
     lines += [
         "",
         "Examples (first draw of each frame):",
@@ -201,8 +217,10 @@ def write_reports(res: Dict[str, Any], out: Path) -> None:
     ax.set_title(f"phrase() latency, {s['device']}")
     ax.set_xlabel("ms")
     ax.legend()
-    fig.suptitle(f"GPT-2 phraser vs templates: SER before guard {s['ser_before_guard']:.1%}, "
-                 f"guard pass {s['guard_pass_rate']:.0%}, n={s['n']}")
+    fig.suptitle(
+        f"GPT-2 phraser vs templates: SER before guard {s['ser_before_guard']:.1%}, "
+        f"guard pass {s['guard_pass_rate']:.0%}, n={s['n']}"
+    )
     fig.tight_layout()
     fig.savefig(out / "nlg.png", dpi=110)
     plt.close(fig)
@@ -211,7 +229,11 @@ def write_reports(res: Dict[str, Any], out: Path) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m nlg.bench", description=__doc__.split("\n")[0])
     ap.add_argument("--model-dir", type=Path, help="a trained phraser (default: the default model for this corpus)")
-    ap.add_argument("--base", default=None, help="bench the model fine-tuned from this checkpoint (as in make train-phraser BASE=...)")
+    ap.add_argument(
+        "--base",
+        default=None,
+        help="bench the model fine-tuned from this checkpoint (as in make train-phraser BASE=...)",
+    )
     ap.add_argument("--draws", type=int, default=16, help="fact draws per held-out frame")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--device", default="auto")

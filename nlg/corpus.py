@@ -11,6 +11,7 @@ Sources (all written by this project) live in ``data/nlg/``:
 pairs, deterministically for a seed. ``python -m nlg.corpus`` prints the counts
 and can dump the expansion as JSONL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,7 +83,7 @@ class Corpus:
 
 
 def frame_key(frame: Iterable[str]) -> Tuple:
-    return tuple(sorted((slot_sort_key(s) for s in frame)))
+    return tuple(sorted(slot_sort_key(s) for s in frame))
 
 
 def canonical(frame: Iterable[str]) -> Tuple[str, ...]:

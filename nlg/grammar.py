@@ -15,6 +15,7 @@ Example::
 Rendering never invents a placeholder: a line either realises exactly the frame's
 slots or is rejected by the caller (``placeholders(text) != frame``).
 """
+
 from __future__ import annotations
 
 import random
@@ -42,7 +43,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class Seq:
-    items: Tuple["Node", ...]
+    items: Tuple[Node, ...]
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def expand_macros(line: str, macros: Mapping[str, str], depth: int = 0) -> str:
     if depth > 5:
         raise GrammarError(f"macro recursion too deep in {line!r}")
 
-    def sub(m: "re.Match[str]") -> str:
+    def sub(m: re.Match[str]) -> str:
         name, idx = m.group(1), m.group(2)
         if name not in macros:
             raise GrammarError(f"unknown macro @{name} in {line!r}")
@@ -114,7 +115,7 @@ def parse(line: str, macros: Optional[Mapping[str, str]] = None) -> Seq:
             elif c == "[":
                 m = PLACEHOLDER_RE.match(src, pos)
                 if not m:
-                    raise GrammarError(f"bad placeholder at {src[pos:pos + 20]!r} in {line!r}")
+                    raise GrammarError(f"bad placeholder at {src[pos : pos + 20]!r} in {line!r}")
                 flush()
                 items.append(Slot(m.group(1)))
                 pos = m.end()

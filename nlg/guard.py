@@ -26,6 +26,7 @@ returns the reasons to reject it, empty when it passes:
 :func:`ungrounded` checks a final, lexicalised text the same way after removing
 every fact value: what remains must hold no figure, currency or unknown name.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,15 +37,64 @@ from nlg.slots import n_products, product_slot
 
 CURRENCY_CHARS = "$€£¥₹₩₽¢"
 CURRENCY_WORDS = {
-    "usd", "eur", "gbp", "inr", "jpy", "cny", "rs", "rupee", "rupees", "dollar", "dollars", "euro", "euros",
-    "pound", "pounds", "buck", "bucks", "cent", "cents", "yen", "yuan", "pence", "quid",
+    "usd",
+    "eur",
+    "gbp",
+    "inr",
+    "jpy",
+    "cny",
+    "rs",
+    "rupee",
+    "rupees",
+    "dollar",
+    "dollars",
+    "euro",
+    "euros",
+    "pound",
+    "pounds",
+    "buck",
+    "bucks",
+    "cent",
+    "cents",
+    "yen",
+    "yuan",
+    "pence",
+    "quid",
 }
 NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
-    "million": 10**6, "billion": 10**9, "dozen": 12, "zero": 0, "none": 0,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 10**6,
+    "billion": 10**9,
+    "dozen": 12,
+    "zero": 0,
+    "none": 0,
 }
 # "one" is left out on purpose: "this one", "the one I'd pick" are not counts.
 NUMBER_WORDS.pop("none")
@@ -125,11 +175,17 @@ def ngrams(delex: str) -> List[str]:
     out: List[str] = []
     for sent in SENTENCE_RE.split(delex.strip().lower()):
         toks = ["^"] + [_PNUM_RE.sub("[p#_", t) for t in _TOKEN_RE.findall(sent)] + ["$"]
-        out.extend(" ".join(toks[i:i + 2]) for i in range(len(toks) - 1))
-        out.extend(" ".join(toks[i:i + 3]) for i in range(len(toks) - 2)
-                   if not (toks[i].startswith("[") or toks[i + 1].startswith("[")))
-        out.extend(" ".join(toks[i:i + 4]) for i in range(len(toks) - 3)
-                   if not any(t.startswith("[") for t in toks[i:i + 4]))
+        out.extend(" ".join(toks[i : i + 2]) for i in range(len(toks) - 1))
+        out.extend(
+            " ".join(toks[i : i + 3])
+            for i in range(len(toks) - 2)
+            if not (toks[i].startswith("[") or toks[i + 1].startswith("["))
+        )
+        out.extend(
+            " ".join(toks[i : i + 4])
+            for i in range(len(toks) - 3)
+            if not any(t.startswith("[") for t in toks[i : i + 4])
+        )
     return out
 
 

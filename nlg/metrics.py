@@ -3,6 +3,7 @@
 Texts are compared delexicalised (placeholders are single tokens), so the
 figures measure the phrasing, not the product names that get put in.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,7 @@ def tokenize(text: str) -> List[str]:
 
 
 def ngrams(toks: Sequence[str], n: int) -> List[Tuple[str, ...]]:
-    return [tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)]
+    return [tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)]
 
 
 def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], max_n: int = 4) -> float:
@@ -30,7 +31,7 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], 
     match = [0] * max_n
     total = [0] * max_n
     hyp_len = ref_len = 0
-    for hyp, refs in zip(hypotheses, references):
+    for hyp, refs in zip(hypotheses, references, strict=True):
         h = tokenize(hyp)
         rs = [tokenize(r) for r in refs]
         if not rs:
@@ -48,7 +49,7 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], 
             total[n - 1] += max(0, len(h) - n + 1)
     if hyp_len == 0 or any(m == 0 for m in match):
         return 0.0
-    log_p = sum(math.log(m / t) for m, t in zip(match, total)) / max_n
+    log_p = sum(math.log(m / t) for m, t in zip(match, total, strict=True)) / max_n
     bp = 1.0 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
     return 100.0 * bp * math.exp(log_p)
 

@@ -5,6 +5,7 @@ A phraser folder holds a Hugging Face causal LM with its tokenizer
 training replies for the guard, and how it was trained. Any causal LM works; the offline default is a
 small ``GPT2LMHeadModel``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -130,7 +131,9 @@ class FastGPT2:
             att = F.scaled_dot_product_attention(
                 q.transpose(1, 2), self.k[i][:, :, :p1], self.v[i][:, :, :p1], is_causal=(t > 1 and p0 == 0)
             )
-            x = x + torch.addmm(blk.attn.c_proj.bias, att.transpose(1, 2).reshape(-1, d), blk.attn.c_proj.weight).view(b, t, d)
+            x = x + torch.addmm(blk.attn.c_proj.bias, att.transpose(1, 2).reshape(-1, d), blk.attn.c_proj.weight).view(
+                b, t, d
+            )
             m = F.layer_norm(x, (d,), blk.ln_2.weight, blk.ln_2.bias, self.eps)
             m = torch.addmm(blk.mlp.c_fc.bias, m.reshape(-1, d), blk.mlp.c_fc.weight)
             m = F.gelu(m, approximate="tanh" if self.tanh_gelu else "none")
@@ -173,12 +176,12 @@ class PhraserModel:
         ph = tokenizer.convert_tokens_to_ids(tokens.placeholder_tokens())
         self._slot_ids: Dict[str, List[int]] = {}
         unk = tokenizer.unk_token_id
-        for t, i in zip(tokens.placeholder_tokens(), ph):
+        for t, i in zip(tokens.placeholder_tokens(), ph, strict=False):
             if i is not None and i != unk:
                 self._slot_ids.setdefault(t.strip()[1:-1], []).append(i)
 
     @classmethod
-    def load(cls, path: Path | str, device: str = "auto") -> "PhraserModel":
+    def load(cls, path: Path | str, device: str = "auto") -> PhraserModel:
         path = Path(path)
         meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
         t = hf()
@@ -247,7 +250,9 @@ class PhraserModel:
             unsaid = torch.full((n,), n_slots, dtype=torch.long, device=self.device)
         with torch.inference_mode(), torch_threads(threads if self.device == "cpu" else None):
             for step in range(max_new_tokens):
-                if (deadline is not None and time.perf_counter() > deadline) or (cancel is not None and cancel.is_set()):
+                if (deadline is not None and time.perf_counter() > deadline) or (
+                    cancel is not None and cancel.is_set()
+                ):
                     raise PhraseTimeout(f"generation stopped after {step} steps")
                 if fast is not None:
                     if fast.pos + x.shape[1] > fast.k[0].shape[2]:
@@ -281,7 +286,7 @@ class PhraserModel:
                     hit = match.any(1)
                     if bool(hit.any()):
                         # block every token form of the slot just written
-                        said = (slot_of[None, :] == (match.long() * (slot_of[None, :] + 1)).max(1).values[:, None] - 1)
+                        said = slot_of[None, :] == (match.long() * (slot_of[None, :] + 1)).max(1).values[:, None] - 1
                         block[:, slot_id_t] |= said & hit[:, None]
                         unsaid -= hit.long()
                 done |= nxt == eos

@@ -9,6 +9,7 @@ Two implementations of one interface, injected rather than monkeypatched:
 
 Both always return a non-empty reply whose figures and names come from ``facts``.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, Tuple
 
-from nlg import guard, templates
 from config import NLGSettings
+from nlg import guard, templates
 from nlg.corpus import Corpus, load_corpus
 from nlg.slots import lexicalise, slot_values
 
@@ -174,16 +175,26 @@ class ModelPhraser(TemplatePhraser):
         rejected: List[Tuple[str, ...]] = []
         top: Optional[str] = None
         n_seen = 0
+        last_batch_s = 0.0  # set after each batch; read only from the second attempt on
         for attempt in range(1 + max(0, cfg.retries)):
             t_batch = time.perf_counter()
             if attempt and (deadline - t_batch) < 1.5 * last_batch_s:
                 break  # no time for another batch: the template answers now
             cancel = threading.Event()
             fut = self._pool.submit(
-                model.sample, act, list(values), n=cfg.num_candidates, max_new_tokens=cfg.max_new_tokens,
-                temperature=cfg.retry_temperature if attempt else cfg.temperature, top_k=cfg.top_k, top_p=cfg.top_p,
+                model.sample,
+                act,
+                list(values),
+                n=cfg.num_candidates,
+                max_new_tokens=cfg.max_new_tokens,
+                temperature=cfg.retry_temperature if attempt else cfg.temperature,
+                top_k=cfg.top_k,
+                top_p=cfg.top_p,
                 seed=None if cfg.seed is None else cfg.seed + attempt,
-                deadline=deadline, cancel=cancel, threads=cfg.threads, constrain_slots=cfg.constrain_slots,
+                deadline=deadline,
+                cancel=cancel,
+                threads=cfg.threads,
+                constrain_slots=cfg.constrain_slots,
                 coverage_penalty=cfg.coverage_penalty,
             )
             try:
@@ -193,7 +204,7 @@ class ModelPhraser(TemplatePhraser):
                 if attempt:
                     break
                 return self.template_reply(act, facts, "timeout", t0)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - any generation failure falls back to the template reply
                 cancel.set()
                 log.warning("nlg: generation failed (%s: %s), using the template", type(e).__name__, e)
                 return self.template_reply(act, facts, "error", t0)
@@ -207,11 +218,21 @@ class ModelPhraser(TemplatePhraser):
                     lex = lexicalise(c.text, values)
                     reasons = guard.ungrounded(lex.text, values, self.lexicon)
                     if not reasons:
-                        return Reply(lex.text, "model", act, c.text, None, (time.perf_counter() - t0) * 1000,
-                                     n_seen, tuple(rejected), top)
+                        return Reply(
+                            lex.text,
+                            "model",
+                            act,
+                            c.text,
+                            None,
+                            (time.perf_counter() - t0) * 1000,
+                            n_seen,
+                            tuple(rejected),
+                            top,
+                        )
                 rejected.append(tuple(reasons))
-        return self.template_reply(act, facts, "guard", t0, candidates=n_seen, rejected=tuple(rejected),
-                                   top_candidate=top)
+        return self.template_reply(
+            act, facts, "guard", t0, candidates=n_seen, rejected=tuple(rejected), top_candidate=top
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -12,6 +12,7 @@ or a ``products`` list (dicts or objects with ``name``, ``brand``, ``price``,
 ``list_price``, ``rating``, ``reason``, ``feature``, ``stock``, ``aisle``) that
 becomes ``p1_*``, ``p2_*``, ... in order.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,13 +26,24 @@ from nlg.grammar import PLACEHOLDER_RE
 MAX_PRODUCTS = 3
 PRODUCT_FIELDS = ("name", "brand", "price", "list_price", "rating", "reason", "feature", "stock", "aisle")
 GLOBAL_SLOTS = (
-    "user_name", "category", "preference", "budget", "n_results", "relaxed",
-    "store_name", "store_hours", "shipping_days", "shipping_cost", "free_shipping_min",
-    "return_days", "cart_count", "cart_total",
+    "user_name",
+    "category",
+    "preference",
+    "budget",
+    "n_results",
+    "relaxed",
+    "store_name",
+    "store_hours",
+    "shipping_days",
+    "shipping_cost",
+    "free_shipping_min",
+    "return_days",
+    "cart_count",
+    "cart_total",
 )
-SLOT_ORDER: Tuple[str, ...] = tuple(
-    f"p{i}_{f}" for i in range(1, MAX_PRODUCTS + 1) for f in PRODUCT_FIELDS
-) + GLOBAL_SLOTS
+SLOT_ORDER: Tuple[str, ...] = (
+    tuple(f"p{i}_{f}" for i in range(1, MAX_PRODUCTS + 1) for f in PRODUCT_FIELDS) + GLOBAL_SLOTS
+)
 _SLOT_RANK = {s: i for i, s in enumerate(SLOT_ORDER)}
 
 MONEY_FIELDS = {"price", "list_price"}
@@ -155,8 +167,13 @@ def slot_values(
     currency = str(flat.get("currency") or "USD")
     for i in range(1, MAX_PRODUCTS + 1):
         name, brand = flat.get(f"p{i}_name"), flat.get(f"p{i}_brand")
-        if _present(name) and _present(brand) and re.search(
-            r"(?<!\w)" + re.escape(" ".join(str(brand).lower().split())) + r"(?!\w)", " ".join(str(name).lower().split())
+        if (
+            _present(name)
+            and _present(brand)
+            and re.search(
+                r"(?<!\w)" + re.escape(" ".join(str(brand).lower().split())) + r"(?!\w)",
+                " ".join(str(name).lower().split()),
+            )
         ):
             del flat[f"p{i}_brand"]
         lp, p = _num(flat.get(f"p{i}_list_price")), _num(flat.get(f"p{i}_price"))
@@ -206,7 +223,7 @@ def lexicalise(delex: str, values: Mapping[str, str]) -> Lexicalised:
     pos = 0
     length = 0
     for m in PLACEHOLDER_RE.finditer(delex):
-        chunk = delex[pos:m.start()]
+        chunk = delex[pos : m.start()]
         out.append(chunk)
         length += len(chunk)
         val = values[m.group(1)]
@@ -249,8 +266,12 @@ def prompt_slots(values: Mapping[str, str]) -> List[str]:
 def example_products() -> Sequence[Dict[str, Any]]:
     """Two products, for docs and smoke runs."""
     return [
-        {"name": "Trail Runner 2", "brand": "Stride", "price": 59.5, "rating": 4.6,
-         "reason": "it is waterproof and under your budget"},
-        {"name": "City Sneaker", "brand": "Urbano", "price": 45, "rating": 4.2,
-         "reason": "it is the lightest pair"},
+        {
+            "name": "Trail Runner 2",
+            "brand": "Stride",
+            "price": 59.5,
+            "rating": 4.6,
+            "reason": "it is waterproof and under your budget",
+        },
+        {"name": "City Sneaker", "brand": "Urbano", "price": 45, "rating": 4.2, "reason": "it is the lightest pair"},
     ]

@@ -4,6 +4,7 @@ Names are invented here and deliberately awkward: digits, currency signs,
 percentages, brackets, apostrophes and emoji, so that a reply that copies a
 figure from its own words instead of from the facts is easy to catch.
 """
+
 from __future__ import annotations
 
 import random
@@ -12,22 +13,69 @@ from typing import Any, Dict, Iterable
 from nlg.slots import product_slot
 
 ADJ = ["Cozy", "Trail", "Urban", "Classic", "Ultra", "Silent", "Aero", "Pure", "Everyday", "Summit", "Nova", "Breeze"]
-NOUN = ["Runner", "Mug", "Headphones", "Backpack", "Kettle", "Jacket", "Blender", "Lamp", "Sneaker", "Bottle", "Tee", "Desk"]
-TRICKY_NAMES = [
-    "Pack of 12 Pens", "$5 Saver Bundle", "4K Monitor 27\"", "₹199 Snack Combo", "100% Cotton Tee",
-    "Model X-200 (2-pack)", "[p2_name] Mug", "Cozy ☕ Mug", "Tea Lights x 24", "€9.99 Gift Card Holder",
-    "50% Off Sign", "Vitamin D3 1000 IU", "No. 5 Notebook", "Size 10 Trail Shoe", "USB-C 3.1 Cable 2m",
+NOUN = [
+    "Runner",
+    "Mug",
+    "Headphones",
+    "Backpack",
+    "Kettle",
+    "Jacket",
+    "Blender",
+    "Lamp",
+    "Sneaker",
+    "Bottle",
+    "Tee",
+    "Desk",
 ]
-BRANDS = ["Stride", "Urbano", "Kettleworks", "Lumo", "Northpeak", "Brightside", "Verde", "Oakline", "Halo", "Maple & Co"]
+TRICKY_NAMES = [
+    "Pack of 12 Pens",
+    "$5 Saver Bundle",
+    '4K Monitor 27"',
+    "₹199 Snack Combo",
+    "100% Cotton Tee",
+    "Model X-200 (2-pack)",
+    "[p2_name] Mug",
+    "Cozy ☕ Mug",
+    "Tea Lights x 24",
+    "€9.99 Gift Card Holder",
+    "50% Off Sign",
+    "Vitamin D3 1000 IU",
+    "No. 5 Notebook",
+    "Size 10 Trail Shoe",
+    "USB-C 3.1 Cable 2m",
+]
+BRANDS = [
+    "Stride",
+    "Urbano",
+    "Kettleworks",
+    "Lumo",
+    "Northpeak",
+    "Brightside",
+    "Verde",
+    "Oakline",
+    "Halo",
+    "Maple & Co",
+]
 TRICKY_BRANDS = ["3M", "7th Heaven", "Levi's", "K&N", "A1", "Brand $ign", "100 Acre", "Twenty4"]
 CATEGORIES = ["running shoes", "headphones", "coffee", "backpacks", "kitchen gadgets", "rain jackets", "desk lamps"]
 PREFERENCES = ["waterproof", "in red", "under 300 g", "for trail running", "vegan", "with a 2-year warranty"]
 RELAXED = ["the price limit", "the brand filter", "the colour", "the size", "the 4-star rating filter"]
 REASONS = [
-    "it is waterproof and under your budget", "it has the 4.8/5 rating you wanted", "it weighs just 250 g",
-    "it matches the red colour you asked for", "it is the lightest of the three", "it comes in size 10",
+    "it is waterproof and under your budget",
+    "it has the 4.8/5 rating you wanted",
+    "it weighs just 250 g",
+    "it matches the red colour you asked for",
+    "it is the lightest of the three",
+    "it comes in size 10",
 ]
-FEATURES = ["a 30-hour battery", "waterproof leather", "a 1.5 L jug", "recycled materials", "noise cancelling", "3 speed settings"]
+FEATURES = [
+    "a 30-hour battery",
+    "waterproof leather",
+    "a 1.5 L jug",
+    "recycled materials",
+    "noise cancelling",
+    "3 speed settings",
+]
 STORES = ["the Downtown store", "Store #12", "Riverside Mall", "the Airport kiosk", "Main Street"]
 HOURS = ["9am to 9pm daily", "10:00 to 20:00, Monday to Saturday", "8am to 10pm", "24 hours"]
 AISLES = ["Aisle 7, Bay 3", "aisle 12", "Aisle B4", "the Garden aisle", "Aisle 3 near the tills"]
@@ -38,7 +86,11 @@ CURRENCIES = ["USD", "USD", "USD", "EUR", "INR", "GBP"]
 def _name(rng: random.Random, tricky: float) -> str:
     if rng.random() < tricky:
         return rng.choice(TRICKY_NAMES)
-    return f"{rng.choice(ADJ)} {rng.choice(NOUN)} {rng.randint(2, 900)}" if rng.random() < 0.4 else f"{rng.choice(ADJ)} {rng.choice(NOUN)}"
+    return (
+        f"{rng.choice(ADJ)} {rng.choice(NOUN)} {rng.randint(2, 900)}"
+        if rng.random() < 0.4
+        else f"{rng.choice(ADJ)} {rng.choice(NOUN)}"
+    )
 
 
 def _price(rng: random.Random) -> float:

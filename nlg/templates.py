@@ -4,6 +4,7 @@ Each act has one template in ``data/nlg/acts.yaml``. Its optional parts appear
 iff their slots are given, so a template states every slot of the facts, and
 nothing else.
 """
+
 from __future__ import annotations
 
 from typing import List, Mapping, Optional, Tuple

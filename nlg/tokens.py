@@ -10,6 +10,7 @@ the prompt into the reply. Each placeholder has two tokens, ``[p1_name]`` and
 per slot; the prompt uses the spaced one. The offline default trains a byte-level BPE on the
 corpus; a pretrained checkpoint keeps its own tokenizer and gets these tokens added.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,7 +64,10 @@ def train_tokenizer(texts: Iterable[str], acts: Sequence[str], vocab_size: int =
     )
     tok.train_from_iterator((PLACEHOLDER_RE.sub(" ", t) for t in texts), trainer=trainer)
     fast = hf().PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=PAD,
+        tokenizer_object=tok,
+        bos_token=BOS,
+        eos_token=EOS,
+        pad_token=PAD,
         additional_special_tokens=[SEP] + [act_token(a) for a in acts],
     )
     fast.add_tokens(_added_placeholders())

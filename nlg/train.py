@@ -13,6 +13,7 @@ The result goes to ``<cache>/nlg/<hash>/``; the hash covers the corpus files and
 every argument that changes the model, so a second run with nothing changed
 returns at once ("cached").
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,11 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from nlg import tokens
 from config import NLGSettings
+from nlg import tokens
 from nlg.corpus import Example, build_examples, corpus_hash, load_corpus
-from nlg.guard import words
 from nlg.grammar import PLACEHOLDER_RE
+from nlg.guard import words
 from nlg.model import FORMAT_VERSION, META_FILE, PhraserModel, resolve_device
 from nlg.tokens import hf
 
@@ -43,7 +44,10 @@ TRAIN_CODE_VERSION = 8  # bump when a change here changes the trained model
 class TrainArgs:
     """Arguments of ``python -m nlg.train`` (see ``--help``)."""
 
-    base: Optional[str] = field(default=None, metadata={"help": "HF causal-LM checkpoint (hub id or folder) to fine-tune; unset = small GPT-2 from scratch"})
+    base: Optional[str] = field(
+        default=None,
+        metadata={"help": "HF causal-LM checkpoint (hub id or folder) to fine-tune; unset = small GPT-2 from scratch"},
+    )
     output_dir: Optional[str] = field(default=None, metadata={"help": "where to save; unset = <cache>/nlg/<hash>"})
     cache_dir: Optional[str] = field(default=None, metadata={"help": "cache root; unset = <Settings.cache_dir>/nlg"})
     data_dir: Optional[str] = field(default=None, metadata={"help": "corpus folder; unset = data/nlg"})
@@ -55,14 +59,20 @@ class TrainArgs:
     dropout: float = field(default=0.1, metadata={"help": "dropout (scratch model)"})
     epochs: float = field(default=12.0, metadata={"help": "passes over the training pairs"})
     batch_size: int = field(default=32, metadata={"help": "pairs per step"})
-    learning_rate: Optional[float] = field(default=None, metadata={"help": "unset = 3e-3 from scratch, 1e-4 for --base"})
+    learning_rate: Optional[float] = field(
+        default=None, metadata={"help": "unset = 3e-3 from scratch, 1e-4 for --base"}
+    )
     weight_decay: float = 0.01
     warmup_ratio: float = 0.05
     per_act: int = field(default=420, metadata={"help": "training replies per act (spread over its frames)"})
     seed: int = 13
     device: str = field(default="auto", metadata={"help": "auto (GPU when present) | cpu | cuda"})
-    threads: int = field(default=1, metadata={"help": "torch CPU threads (1 is fastest on a busy 2-core machine; try 2 on an idle one)"})
-    shuffle_slots: bool = field(default=True, metadata={"help": "shuffle the prompt's slot order in training (the prompt is a set)"})
+    threads: int = field(
+        default=1, metadata={"help": "torch CPU threads (1 is fastest on a busy 2-core machine; try 2 on an idle one)"}
+    )
+    shuffle_slots: bool = field(
+        default=True, metadata={"help": "shuffle the prompt's slot order in training (the prompt is a set)"}
+    )
     eval_draws: int = field(default=4, metadata={"help": "generations per held-out frame for SER/BLEU"})
     force: bool = field(default=False, metadata={"help": "retrain even if cached"})
     quiet: bool = field(default=False, metadata={"help": "no progress bar"})
@@ -87,7 +97,11 @@ class TrainArgs:
 def model_dir_for(args: TrainArgs, cache_dir: Optional[Path] = None) -> Path:
     if args.output_dir:
         return Path(args.output_dir)
-    root = Path(cache_dir) if cache_dir else (Path(args.cache_dir) if args.cache_dir else NLGSettings().resolved_cache_dir())
+    root = (
+        Path(cache_dir)
+        if cache_dir
+        else (Path(args.cache_dir) if args.cache_dir else NLGSettings().resolved_cache_dir())
+    )
     return root / args.model_hash()
 
 
@@ -103,12 +117,14 @@ def set_seed(seed: int) -> None:
 def _shuffled_prompt(x: List[int], y: List[int], rng: random.Random) -> List[int]:
     """The same pair with the prompt's slot tokens (after bos and act) in random order."""
     k = sum(1 for v in y if v == -100)  # bos, act, slots..., sep
-    slots = x[2:k - 1]
+    slots = x[2 : k - 1]
     rng.shuffle(slots)
-    return x[:2] + slots + x[k - 1:]
+    return x[:2] + slots + x[k - 1 :]
 
 
-def _batches(data: List[Tuple[List[int], List[int]]], bs: int, pad: int, rng: random.Random, shuffle_slots: bool = False):
+def _batches(
+    data: List[Tuple[List[int], List[int]]], bs: int, pad: int, rng: random.Random, shuffle_slots: bool = False
+):
     """Shuffled batches of similar lengths (less padding), padded to the longest in each."""
     import torch
 
@@ -117,8 +133,8 @@ def _batches(data: List[Tuple[List[int], List[int]]], bs: int, pad: int, rng: ra
     pool = bs * 16
     batches: List[List[int]] = []
     for i in range(0, len(order), pool):
-        part = sorted(order[i:i + pool], key=lambda j: len(data[j][0]))
-        batches.extend(part[k:k + bs] for k in range(0, len(part), bs))
+        part = sorted(order[i : i + pool], key=lambda j: len(data[j][0]))
+        batches.extend(part[k : k + bs] for k in range(0, len(part), bs))
     rng.shuffle(batches)
     for b in batches:
         chunk = [data[j] for j in b]
@@ -168,10 +184,19 @@ def heldout_generation_metrics(
     k = 0
     for (act, slots), rs in refs.items():
         for _ in range(draws):
-            cands = pm.sample(act, slots, n=cfg.num_candidates, max_new_tokens=cfg.max_new_tokens,
-                              temperature=cfg.temperature, top_k=cfg.top_k, top_p=cfg.top_p, seed=seed + k,
-                              threads=cfg.threads, constrain_slots=cfg.constrain_slots,
-                              coverage_penalty=cfg.coverage_penalty)
+            cands = pm.sample(
+                act,
+                slots,
+                n=cfg.num_candidates,
+                max_new_tokens=cfg.max_new_tokens,
+                temperature=cfg.temperature,
+                top_k=cfg.top_k,
+                top_p=cfg.top_p,
+                seed=seed + k,
+                threads=cfg.threads,
+                constrain_slots=cfg.constrain_slots,
+                coverage_penalty=cfg.coverage_penalty,
+            )
             k += 1
             top = cands[0].text if cands else ""
             hyps.append(top)
@@ -217,13 +242,24 @@ def train(args: TrainArgs) -> Path:
         if getattr(model.config, "pad_token_id", None) is None:
             model.config.pad_token_id = tok.pad_token_id
     else:
-        print(f"training a {args.n_layer}-layer {args.n_embd}-d GPT-2 from scratch on {len(train_ex)} pairs "
-              f"({len(acts)} acts), device={device}", flush=True)
+        print(
+            f"training a {args.n_layer}-layer {args.n_embd}-d GPT-2 from scratch on {len(train_ex)} pairs "
+            f"({len(acts)} acts), device={device}",
+            flush=True,
+        )
         tok = tokens.train_tokenizer([e.text for e in train_ex], acts, args.vocab_size)
         conf = t.GPT2Config(
-            vocab_size=len(tok), n_positions=args.n_positions, n_embd=args.n_embd, n_layer=args.n_layer,
-            n_head=args.n_head, resid_pdrop=args.dropout, embd_pdrop=args.dropout, attn_pdrop=args.dropout,
-            bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+            vocab_size=len(tok),
+            n_positions=args.n_positions,
+            n_embd=args.n_embd,
+            n_layer=args.n_layer,
+            n_head=args.n_head,
+            resid_pdrop=args.dropout,
+            embd_pdrop=args.dropout,
+            attn_pdrop=args.dropout,
+            bos_token_id=tok.bos_token_id,
+            eos_token_id=tok.eos_token_id,
+            pad_token_id=tok.pad_token_id,
         )
         model = t.GPT2LMHeadModel(conf)
     model.to(device)
@@ -263,7 +299,13 @@ def train(args: TrainArgs) -> Path:
             bar.update(1)
             bar.set_postfix(loss=f"{ema:.3f}")
             if step % steps_per_epoch == 0 or step == total:
-                history.append({"step": step, "train_loss": ema, "eval_loss": eval_loss(model, held_data, tok.pad_token_id, device)})
+                history.append(
+                    {
+                        "step": step,
+                        "train_loss": ema,
+                        "eval_loss": eval_loss(model, held_data, tok.pad_token_id, device),
+                    }
+                )
                 bar.set_postfix(loss=f"{ema:.3f}", eval=f"{history[-1]['eval_loss']:.3f}")
     bar.close()
     train_seconds = time.perf_counter() - t_start
@@ -309,7 +351,10 @@ def train(args: TrainArgs) -> Path:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     tmp.rename(out_dir)
-    print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items() if k != "history"}), flush=True)
+    print(
+        json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items() if k != "history"}),
+        flush=True,
+    )
     print(f"phraser saved to {out_dir} ({train_seconds:.0f}s training)", flush=True)
     return out_dir
 

@@ -7,6 +7,7 @@ the candidates are the product's description sentences and its attributes
 similarity clears ``MIN_ANSWER_SCORE``; otherwise the catalog does not say, and the
 caller must not guess. Answers are always quoted catalog text, never generated.
 """
+
 from __future__ import annotations
 
 import re

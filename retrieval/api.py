@@ -9,6 +9,7 @@
 ``retrieval.engine.SearchEngine`` is the real one (MiniLM + FAISS + BM25);
 ``retrieval.memory.InMemoryRetriever`` keeps the same contract with word overlap, for tests and tools.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,9 +50,9 @@ class SearchResult:
     """Hits plus what the engine did to get them (for "I relaxed X" replies)."""
 
     hits: List[Hit]
-    filters: Filters          # the filters finally applied
-    relaxed: List[str]        # constraint names dropped because nothing matched
-    query_text: str           # the text left after filters were parsed out
+    filters: Filters  # the filters finally applied
+    relaxed: List[str]  # constraint names dropped because nothing matched
+    query_text: str  # the text left after filters were parsed out
 
 
 class Retriever(Protocol):

@@ -8,6 +8,7 @@ RRF, then writes ``bench/results/retrieval.md`` (table), ``retrieval.png``
 (plot) and ``retrieval.json``. ``--fresh-build`` builds every index into an
 empty cache so the build figures are real, not cache hits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,12 +76,22 @@ def main() -> int:
                 fx = ["--factory", factory] if factory != "-" else []
                 r = run_eval(catalog, eval_dir / qfile, extra + fx, env)
                 rows.append({"set": set_name, "variant": variant, "factory": factory, **r})
-                print(f"   {set_name:9s} {variant:15s} {factory:8s} nDCG@10 {r['ndcg@10']:.3f}  BM25 {r['bm25_ndcg@10']:.3f}  "
-                      f"p95 {r['p95_ms']:.1f} ms", flush=True)
+                print(
+                    f"   {set_name:9s} {variant:15s} {factory:8s} nDCG@10 {r['ndcg@10']:.3f}  BM25 {r['bm25_ndcg@10']:.3f}  "
+                    f"p95 {r['p95_ms']:.1f} ms",
+                    flush=True,
+                )
     write_results(rows, time.time() - t0)
     best = {r["set"]: r for r in rows if r["variant"] == "hybrid (tuned)" and r["factory"] in ("Flat", "-")}
-    summary = {s: {"ndcg@10": r["ndcg@10"], "bm25_ndcg@10": r["bm25_ndcg@10"], "ratio_vs_bm25": round(r["ndcg@10"] / max(r["bm25_ndcg@10"], 1e-9), 3),
-                   "p95_ms": r["p95_ms"]} for s, r in best.items()}
+    summary = {
+        s: {
+            "ndcg@10": r["ndcg@10"],
+            "bm25_ndcg@10": r["bm25_ndcg@10"],
+            "ratio_vs_bm25": round(r["ndcg@10"] / max(r["bm25_ndcg@10"], 1e-9), 3),
+            "p95_ms": r["p95_ms"],
+        }
+        for s, r in best.items()
+    }
     print(json.dumps(summary))
     return 0
 
@@ -106,12 +117,23 @@ def write_results(rows: List[Dict], seconds: float) -> None:
             f"{r['ndcg@10'] / max(r['bm25_ndcg@10'], 1e-9):.2f}x | {r['recall@50']:.3f} | {r['bm25_recall@50']:.3f} | "
             f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['bm25_p50_ms']:.2f} | {r['n_queries']} |"
         )
-    builds = [(r["set"], r["factory"], r.get("n_products"), r.get("index_build")) for r in rows if r.get("index_build") and r["variant"] == "hybrid (tuned)"]
+    builds = [
+        (r["set"], r["factory"], r.get("n_products"), r.get("index_build"))
+        for r in rows
+        if r.get("index_build") and r["variant"] == "hybrid (tuned)"
+    ]
     if builds:
-        lines += ["", "Index builds (from the index manifest; a cache hit shows the build that made it):", "",
-                  "| set | FAISS | products | encode s | FAISS s | products/s | GPU |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "Index builds (from the index manifest; a cache hit shows the build that made it):",
+            "",
+            "| set | FAISS | products | encode s | FAISS s | products/s | GPU |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for s, f, n, b in builds:
-            lines.append(f"| {s} | {f} | {n} | {b.get('encode_seconds', '-')} | {b.get('faiss_seconds', '-')} | {b.get('products_per_s', '-')} | {b.get('gpu', '-')} |")
+            lines.append(
+                f"| {s} | {f} | {n} | {b.get('encode_seconds', '-')} | {b.get('faiss_seconds', '-')} | {b.get('products_per_s', '-')} | {b.get('gpu', '-')} |"
+            )
     (RESULTS / "retrieval.md").write_text("\n".join(lines) + "\n")
     _plot(rows)
     print(f"wrote {RESULTS / 'retrieval.md'} and retrieval.png", flush=True)
@@ -131,7 +153,11 @@ def _plot(rows: List[Dict]) -> None:
     for vi, v in enumerate(variants):
         vals = []
         for s in sets:
-            rs = [r for r in flat if r["set"] == s and (r["variant"] == v or (v == "BM25" and r["variant"] == "hybrid (tuned)"))]
+            rs = [
+                r
+                for r in flat
+                if r["set"] == s and (r["variant"] == v or (v == "BM25" and r["variant"] == "hybrid (tuned)"))
+            ]
             vals.append((rs[0]["bm25_ndcg@10"] if v == "BM25" else rs[0]["ndcg@10"]) if rs else 0)
         ax.bar([i + vi * width for i in range(len(sets))], vals, width, label=v)
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(sets))], sets)

@@ -5,6 +5,7 @@
 
 Idempotent: a second run finds the manifest unchanged and only loads it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,12 +50,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if len(catalog.errors) > 20:
             print(f"   ... and {len(catalog.errors) - 20} more")
     state = open_index(
-        catalog, args.encoder, lambda: get_encoder(args.encoder), s.cache_dir,
-        factory=args.factory, fields=FULL_FIELDS, batch_size=s.encode_batch_size, progress=True, force=args.force,
+        catalog,
+        args.encoder,
+        lambda: get_encoder(args.encoder),
+        s.cache_dir,
+        factory=args.factory,
+        fields=FULL_FIELDS,
+        batch_size=s.encode_batch_size,
+        progress=True,
+        force=args.force,
     )
     print(f">> ready in {time.perf_counter() - t0:.1f}s: {state.path}")
-    print(json.dumps({"catalog": catalog.name, "products": len(catalog), "skipped_rows": len(catalog.errors),
-                      "index": str(state.path), "last_build": state.build_stats}))
+    print(
+        json.dumps(
+            {
+                "catalog": catalog.name,
+                "products": len(catalog),
+                "skipped_rows": len(catalog.errors),
+                "index": str(state.path),
+                "last_build": state.build_stats,
+            }
+        )
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """A loaded catalog: products by id, its content hash, searchable text, vocabularies."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,10 +7,10 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from retrieval.api import UnknownProductError
-from retrieval.ingest import CatalogLoad, CatalogMapping, IngestError, load_mapping, read_catalog
+from retrieval.ingest import CatalogLoad, IngestError, load_mapping, read_catalog
 from retrieval.schema import Product
 
 # Which product fields make up the searchable text (BM25 and the encoder).
@@ -128,7 +129,9 @@ def load_catalog(
         if mapping is None:
             mapping = "demo" if path.suffix == ".jsonl" else None
         if mapping is None:
-            raise ValueError(f"catalog file {path} needs a mapping (--mapping bigbasket|instacart|myntra_fashion|FILE.yml)")
+            raise ValueError(
+                f"catalog file {path} needs a mapping (--mapping bigbasket|instacart|myntra_fashion|FILE.yml)"
+            )
         m = load_mapping(mapping)
     if not path.exists():
         raise FileNotFoundError(
@@ -136,4 +139,6 @@ def load_catalog(
             + (" (the real catalogs live in ../shared/datasets; set SHOPGUIDE_SHARED_DIR)" if name in SHIPPED else "")
         )
     load: CatalogLoad = read_catalog(path, m, strict=strict, limit=limit)
-    return Catalog(name=m.name if name in SHIPPED else path.stem, products=load.products, currency=m.currency, errors=load.errors)
+    return Catalog(
+        name=m.name if name in SHIPPED else path.stem, products=load.products, currency=m.currency, errors=load.errors
+    )

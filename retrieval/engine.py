@@ -1,14 +1,14 @@
 """The search engine: query understanding -> FAISS + BM25 candidates -> filters -> fusion.
 
-    engine = build_retriever()                 # once per process (cached)
-    engine.search("amul ghee under 500")       # -> [Hit(product, score, why)]
+engine = build_retriever()                 # once per process (cached)
+engine.search("amul ghee under 500")       # -> [Hit(product, score, why)]
 """
+
 from __future__ import annotations
 
 import logging
 import re
 import threading
-import time
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from retrieval.answers import Evidence
 from retrieval.answers import answer as answer_from_catalog
-from retrieval.api import Hit, SearchResult, UnknownProductError
+from retrieval.api import Hit, SearchResult
 from retrieval.catalog import FULL_FIELDS, Catalog, doc_text, load_catalog
 from retrieval.facets import store_names
 from retrieval.filters import RELAX_ORDER, Filters, colour_text
@@ -61,10 +61,16 @@ class FilterArrays:
 
     def _colour_mask(self, colour: str) -> np.ndarray:
         pat = re.compile(rf"\b{re.escape(colour)}\b")
-        return self._cached(("colour", colour), lambda: np.fromiter((bool(pat.search(t)) for t in self.colour_text), dtype=bool, count=self.n))
+        return self._cached(
+            ("colour", colour),
+            lambda: np.fromiter((bool(pat.search(t)) for t in self.colour_text), dtype=bool, count=self.n),
+        )
 
     def _category_mask(self, category: str) -> np.ndarray:
-        return self._cached(("category", category), lambda: np.fromiter((any(category in c for c in cats) for cats in self.category), dtype=bool, count=self.n))
+        return self._cached(
+            ("category", category),
+            lambda: np.fromiter((any(category in c for c in cats) for cats in self.category), dtype=bool, count=self.n),
+        )
 
     def mask(self, f: Filters) -> np.ndarray:
         m = np.ones(self.n, dtype=bool)
@@ -117,7 +123,14 @@ class SearchEngine:
     def currency(self) -> str:
         return self.catalog.currency or "USD"
 
-    def search(self, text: str, filters: Optional[Filters] = None, exclude_ids: Sequence[str] = (), k: int = 10, profile: Optional[dict] = None) -> List[Hit]:
+    def search(
+        self,
+        text: str,
+        filters: Optional[Filters] = None,
+        exclude_ids: Sequence[str] = (),
+        k: int = 10,
+        profile: Optional[dict] = None,
+    ) -> List[Hit]:
         return self.search_detailed(text, filters, exclude_ids, k, profile).hits
 
     def search_detailed(
@@ -155,7 +168,11 @@ class SearchEngine:
             order = np.argsort(-score, kind="stable")[:k]
             terms = set(tokenize([parsed.text])[0]) if parsed.text else set()
             hits = [
-                Hit(self.catalog.products[rows[i]], float(score[i]), self._why(self.catalog.products[rows[i]], f, terms, lex[i] > 0))
+                Hit(
+                    self.catalog.products[rows[i]],
+                    float(score[i]),
+                    self._why(self.catalog.products[rows[i]], f, terms, lex[i] > 0),
+                )
                 for i in order
             ]
         return SearchResult(hits=hits, filters=f, relaxed=relaxed, query_text=parsed.text)
@@ -170,7 +187,7 @@ class SearchEngine:
             slot = int(self.index.slot_of_row[row])
             scores, slots = self.index.dense.search(self.index.vectors[slot], k + 10)
             hits = []
-            for s, sl in zip(scores, slots):
+            for s, sl in zip(scores, slots, strict=False):
                 r = int(self.index.row_of_slot[sl])
                 if r < 0 or r == row:
                     continue
@@ -207,7 +224,7 @@ class SearchEngine:
             first = len(self.index.slots)
             self.index.dense.add(vecs, range(first, first + len(products)))
             self.index.vectors = np.vstack([self.index.vectors, vecs])
-            self.index.slots.extend((p.id, _text_hash(t)) for p, t in zip(products, texts))
+            self.index.slots.extend((p.id, _text_hash(t)) for p, t in zip(products, texts, strict=True))
             self._refresh()
 
     def remove(self, product_ids: Sequence[str]) -> None:

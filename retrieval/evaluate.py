@@ -9,6 +9,7 @@ category path, with sale price filterable; Instacart indexes product names only;
 stdout is ONE JSON object: ndcg@10, recall@50, bm25_ndcg@10, bm25_recall@50,
 p50_ms, p95_ms, bm25_p50_ms, n_queries (plus a few descriptive keys).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,7 @@ def _read_queries(path: Path, limit: Optional[int]) -> List[dict]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise SystemExit(f"{path}:{n}: invalid JSON ({exc.msg})")
+                    raise SystemExit(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
             if limit and len(rows) >= limit:
                 break
     if not rows:
@@ -56,18 +57,23 @@ def _timed(fn):
 
 
 def evaluate_catalog(args) -> Dict:
-    from retrieval.catalog import load_catalog
+    from retrieval.catalog import doc_text, load_catalog
     from retrieval.engine import build_engine
     from retrieval.fusion import config_for
     from retrieval.lexical import BM25Index
-    from retrieval.catalog import doc_text
 
     catalog = load_catalog(args.catalog, mapping=args.mapping, limit=args.limit_products)
     if catalog.errors:
         print(f"note: {len(catalog.errors)} catalog rows skipped; first: {catalog.errors[0]}", file=sys.stderr)
-    fields = tuple(args.fields.split(",")) if args.fields else PROTOCOL_FIELDS.get(catalog.name, ("name", "brand", "category", "attributes"))
+    fields = (
+        tuple(args.fields.split(","))
+        if args.fields
+        else PROTOCOL_FIELDS.get(catalog.name, ("name", "brand", "category", "attributes"))
+    )
     fusion = _fusion_arg(args.fusion, config_for(catalog.name))
-    engine = build_engine(catalog, encoder_name=args.encoder, factory=args.factory, fields=fields, fusion=fusion, progress=True)
+    engine = build_engine(
+        catalog, encoder_name=args.encoder, factory=args.factory, fields=fields, fusion=fusion, progress=True
+    )
     baseline = BM25Index([doc_text(p, fields) for p in catalog.products])
     ids = np.array([p.id for p in catalog.products])
     queries = _read_queries(Path(args.queries), args.limit)
@@ -79,9 +85,9 @@ def evaluate_catalog(args) -> Dict:
         engine.search_detailed(q["query"], k=depth, parse=parse)
     out = {"ndcg": [], "recall": [], "bm25_ndcg": [], "bm25_recall": [], "ms": [], "bm25_ms": []}
     for i, q in enumerate(queries):
-        res, ms = _timed(lambda: engine.search_detailed(q["query"], k=depth, parse=parse))
+        res, ms = _timed(lambda q=q: engine.search_detailed(q["query"], k=depth, parse=parse))
         ranked = [h.product.id for h in res.hits]
-        scores, bms = _timed(lambda: baseline.scores(q["query"]))
+        scores, bms = _timed(lambda q=q: baseline.scores(q["query"]))
         top = np.argsort(-scores, kind="stable")[:depth]
         bm_ranked = list(ids[top])
         rel = {str(k): int(v) for k, v in q["relevant"].items()}
@@ -93,11 +99,19 @@ def evaluate_catalog(args) -> Dict:
         out["bm25_ms"].append(bms)
         if (i + 1) % 100 == 0:
             print(f"  {i + 1}/{len(queries)} queries", file=sys.stderr, flush=True)
-    return _summary(out, args.k, extra={
-        "catalog": catalog.name, "n_products": len(catalog), "fields": list(fields),
-        "factory": args.factory, "fusion": fusion.__dict__, "query_filters": parse,
-        "index_build": engine.index.build_stats,
-    })
+    return _summary(
+        out,
+        args.k,
+        extra={
+            "catalog": catalog.name,
+            "n_products": len(catalog),
+            "fields": list(fields),
+            "factory": args.factory,
+            "fusion": fusion.__dict__,
+            "query_filters": parse,
+            "index_build": engine.index.build_stats,
+        },
+    )
 
 
 def evaluate_candidates(args) -> Dict:
@@ -116,8 +130,8 @@ def evaluate_candidates(args) -> Dict:
         cids = [str(c["id"]) for c in q["candidates"]]
         texts = [c["text"] for c in q["candidates"]]
         rel = {str(c["id"]): int(c["label"]) for c in q["candidates"]}
-        order, ms = _timed(lambda: ranker.rank(q["query"], texts, title=q.get("title")))
-        bm_order, bms = _timed(lambda: ranker.rank_bm25(q["query"], texts))
+        order, ms = _timed(lambda q=q, texts=texts: ranker.rank(q["query"], texts, title=q.get("title")))
+        bm_order, bms = _timed(lambda q=q, texts=texts: ranker.rank_bm25(q["query"], texts))
         for key, o in (("", order), ("bm25_", bm_order)):
             ranked = [cids[i] for i in o]
             out[key + "ndcg"].append(ndcg_at_k(ranked, rel, args.k))
@@ -138,7 +152,9 @@ def _fusion_arg(value: Optional[str], tuned):
 
 
 def _summary(out: Dict[str, List[float]], k: int, extra: Dict) -> Dict:
-    mean = lambda xs: round(float(np.mean(xs)), 4)  # noqa: E731
+    def mean(xs: List[float]) -> float:
+        return round(float(np.mean(xs)), 4)
+
     return {
         f"ndcg@{k}": mean(out["ndcg"]),
         "recall@50": mean(out["recall"]),

@@ -1,4 +1,5 @@
 """Catalog summaries the dialogue offers as quick replies: categories, brands, budgets, store names."""
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,11 @@ def top_categories(catalog: Any, hint: str = "", limit: int = 4) -> List[str]:
     """Leaf categories with the most products, those whose path matches a word of ``hint`` first."""
     hint_words = {w for w in hint.lower().split() if len(w) > 2}
     if hint_words:
-        related: Counter = Counter(p.leaf_category for p in catalog.products if p.leaf_category
-                                   and any(w in " ".join(p.category).lower() for w in hint_words))
+        related: Counter = Counter(
+            p.leaf_category
+            for p in catalog.products
+            if p.leaf_category and any(w in " ".join(p.category).lower() for w in hint_words)
+        )
         if related:
             return [c for c, _ in related.most_common(limit)]
     counts: Counter = Counter(p.leaf_category for p in catalog.products if p.leaf_category)

@@ -1,4 +1,5 @@
 """Hard filters parsed from a request, applied to products, relaxed when empty."""
+
 from __future__ import annotations
 
 from typing import Callable, FrozenSet, List, Optional, Tuple
@@ -19,6 +20,7 @@ def colour_matches(colour: str, p: Product) -> bool:
 
     return re.search(rf"\b{re.escape(colour.lower())}\b", colour_text(p)) is not None
 
+
 # Order in which constraints are dropped when nothing matches: the softest first.
 RELAX_ORDER: Tuple[str, ...] = ("in_stock_at", "colour", "brands", "exclude_brands", "category", "price")
 
@@ -28,11 +30,11 @@ class Filters(BaseModel):
 
     min_price: Optional[float] = None
     max_price: Optional[float] = None
-    brands: FrozenSet[str] = frozenset()          # lower-cased; any of
+    brands: FrozenSet[str] = frozenset()  # lower-cased; any of
     exclude_brands: FrozenSet[str] = frozenset()  # lower-cased
-    colour: Optional[str] = None                  # lower-cased
-    category: Optional[str] = None                # lower-cased; matches any path element
-    in_stock_at: Optional[str] = None             # store id
+    colour: Optional[str] = None  # lower-cased
+    category: Optional[str] = None  # lower-cased; matches any path element
+    in_stock_at: Optional[str] = None  # store id
 
     class Config:
         frozen = True
@@ -51,14 +53,14 @@ class Filters(BaseModel):
                 names.append(name)
         return names
 
-    def without(self, name: str) -> "Filters":
+    def without(self, name: str) -> Filters:
         """A copy with one constraint (a RELAX_ORDER name) removed."""
         if name == "price":
             return self.copy(update={"min_price": None, "max_price": None})
         empty = frozenset() if name in ("brands", "exclude_brands") else None
         return self.copy(update={name: empty})
 
-    def merge(self, newer: "Filters") -> "Filters":
+    def merge(self, newer: Filters) -> Filters:
         """Constraints of ``newer`` override these; unset ones are kept."""
         update = {k: v for k, v in newer.dict().items() if v not in (None, frozenset())}
         return self.copy(update=update)
@@ -70,8 +72,10 @@ class Filters(BaseModel):
         """Names of the constraints ``p`` breaks (empty when it satisfies all)."""
         bad = []
         if self.min_price is not None or self.max_price is not None:
-            if p.price is None or (self.min_price is not None and p.price < self.min_price) or (
-                self.max_price is not None and p.price > self.max_price
+            if (
+                p.price is None
+                or (self.min_price is not None and p.price < self.min_price)
+                or (self.max_price is not None and p.price > self.max_price)
             ):
                 bad.append("price")
         brand = (p.brand or "").lower()

@@ -4,6 +4,7 @@ Naive reciprocal-rank fusion throws the score gaps away and loses to BM25 on
 BigBasket, so the default is a convex combination of per-query z-scores over
 the candidate pool, with the weight tuned per catalog on the dev sets.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -14,14 +15,14 @@ import numpy as np
 
 @dataclass(frozen=True)
 class FusionConfig:
-    method: str = "z"          # z | minmax | rrf | dense | bm25
+    method: str = "z"  # z | minmax | rrf | dense | bm25
     dense_weight: float = 0.5  # weight of the dense score; 1 - it goes to BM25
-    candidates: int = 200      # pool size taken from each retriever
-    smooth: float = 0.0        # neighbour score smoothing weight (0 = off)
+    candidates: int = 200  # pool size taken from each retriever
+    smooth: float = 0.0  # neighbour score smoothing weight (0 = off)
     neighbours: int = 10
     rrf_k: int = 60
 
-    def with_(self, **kw) -> "FusionConfig":
+    def with_(self, **kw) -> FusionConfig:
         return replace(self, **kw)
 
 
@@ -29,9 +30,9 @@ class FusionConfig:
 # see README "Search quality"). "default" serves catalogs without a dev set.
 TUNED: Dict[str, FusionConfig] = {
     "default": FusionConfig(method="minmax", dense_weight=0.5),
-    "bigbasket": FusionConfig(method="z", dense_weight=0.3),      # rich text: lean on BM25
+    "bigbasket": FusionConfig(method="z", dense_weight=0.3),  # rich text: lean on BM25
     "instacart": FusionConfig(method="minmax", dense_weight=0.7),  # names only: lean on dense
-    "candidates": FusionConfig(method="z", dense_weight=0.67),     # ePQA answer ranking
+    "candidates": FusionConfig(method="z", dense_weight=0.67),  # ePQA answer ranking
 }
 
 

@@ -10,6 +10,7 @@ On disk (``<cache_dir>/indexes/<catalog>-<key>/``):
 products changed it encodes just those and adds/removes them (incremental);
 a changed encoder, factory string or text fields means a full rebuild.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,12 +40,12 @@ def _text_hash(text: str) -> str:
 @dataclass
 class IndexState:
     dense: DenseIndex
-    vectors: np.ndarray          # slot-aligned
+    vectors: np.ndarray  # slot-aligned
     slots: List[Optional[Tuple[str, str]]]
     manifest: Dict
     path: Path
-    row_of_slot: np.ndarray      # slot -> catalog row (-1 when removed)
-    slot_of_row: np.ndarray      # catalog row -> slot
+    row_of_slot: np.ndarray  # slot -> catalog row (-1 when removed)
+    slot_of_row: np.ndarray  # catalog row -> slot
 
     @property
     def build_stats(self) -> Dict:
@@ -84,13 +85,13 @@ def open_index(
     if manifest_file.exists() and not force:
         try:
             state = _load(path, use_gpu)
-        except Exception as exc:  # corrupt or partial cache: rebuild, loudly
+        except Exception as exc:  # noqa: BLE001 - corrupt or partial cache: rebuild, loudly
             log.warning("index cache at %s unreadable (%s); rebuilding", path, exc)
     if state is not None and state.manifest.get("catalog_hash") == catalog.content_hash:
         _align(state, catalog)
         return state
     if state is not None:
-        current = {p.id: h for p, h in zip(catalog.products, hashes)}
+        current = {p.id: h for p, h in zip(catalog.products, hashes, strict=True)}
         live = {s[0]: s[1] for s in state.slots if s is not None}
         changed = [pid for pid, h in current.items() if live.get(pid) != h]
         removed = [pid for pid in live if pid not in current]
@@ -98,12 +99,19 @@ def open_index(
             _sync(state, catalog, texts, hashes, changed, removed, get_encoder(), batch_size, progress)
             _save(state, catalog)
             return state
-    return _build(path, catalog, encoder_name, get_encoder(), texts, hashes, factory, fields, batch_size, progress, use_gpu)
+    return _build(
+        path, catalog, encoder_name, get_encoder(), texts, hashes, factory, fields, batch_size, progress, use_gpu
+    )
 
 
-def _build(path, catalog, encoder_name, encoder, texts, hashes, factory, fields, batch_size, progress, use_gpu) -> IndexState:
+def _build(
+    path, catalog, encoder_name, encoder, texts, hashes, factory, fields, batch_size, progress, use_gpu
+) -> IndexState:
     if progress:
-        print(f">> building index for {catalog.name!r}: {len(texts)} products, encoder {encoder_name}, FAISS {factory!r}", flush=True)
+        print(
+            f">> building index for {catalog.name!r}: {len(texts)} products, encoder {encoder_name}, FAISS {factory!r}",
+            flush=True,
+        )
     vecs, enc_s = _encode(encoder, texts, batch_size, progress)
     t0 = time.perf_counter()
     dense = DenseIndex.build(vecs, factory=factory, use_gpu=use_gpu)
@@ -124,14 +132,17 @@ def _build(path, catalog, encoder_name, encoder, texts, hashes, factory, fields,
             "gpu": gpu_count() > 0,
         },
     }
-    slots = [(p.id, h) for p, h in zip(catalog.products, hashes)]
+    slots = [(p.id, h) for p, h in zip(catalog.products, hashes, strict=False)]
     n = len(slots)
     state = IndexState(dense, vecs, slots, manifest, path, np.arange(n), np.arange(n))
     _save(state, catalog)
     if progress:
         lb = manifest["last_build"]
-        print(f">> index built: {lb['products']} products in {lb['encode_seconds'] + lb['faiss_seconds']:.1f}s "
-              f"({lb['products_per_s']:.0f} products/s) -> {path}", flush=True)
+        print(
+            f">> index built: {lb['products']} products in {lb['encode_seconds'] + lb['faiss_seconds']:.1f}s "
+            f"({lb['products_per_s']:.0f} products/s) -> {path}",
+            flush=True,
+        )
     return state
 
 
@@ -145,7 +156,9 @@ def _sync(state: IndexState, catalog, texts, hashes, changed, removed, encoder, 
     rows = [row_of_id[pid] for pid in changed]
     t0 = time.perf_counter()
     if rows:
-        vecs = encoder.encode([texts[r] for r in rows], batch_size=batch_size, progress=progress, desc="encoding changed products")
+        vecs = encoder.encode(
+            [texts[r] for r in rows], batch_size=batch_size, progress=progress, desc="encoding changed products"
+        )
         first = len(state.slots)
         new_slots = list(range(first, first + len(rows)))
         state.dense.add(vecs, new_slots)

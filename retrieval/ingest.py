@@ -8,6 +8,7 @@ aborts on the first bad row instead (``CatalogError``).
 Mapping files live in ``retrieval/mappings/*.yml``. A field spec is one of:
 ``"column"`` | ``{column: c, regex: r}`` (first group) | ``{template: "{a} {b}"}`` | ``{const: v}``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -223,7 +224,9 @@ def read_catalog(
                 err = IngestError(str(path), line, ".".join(map(str, first["loc"])), first["msg"])
             else:
                 if product.id in seen:
-                    err = IngestError(str(path), line, "id", f"duplicate id {product.id!r} (first at row {seen[product.id]})")
+                    err = IngestError(
+                        str(path), line, "id", f"duplicate id {product.id!r} (first at row {seen[product.id]})"
+                    )
                 else:
                     seen[product.id] = line
                     load.products.append(product)

@@ -1,7 +1,7 @@
 """BM25 over product text with ``bm25s`` (English stemming and stopwords)."""
+
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from typing import List, Sequence
@@ -66,7 +66,7 @@ class BM25Index:
         self._bm25.save(path)
 
     @classmethod
-    def load(cls, path: str, n: int) -> "BM25Index":
+    def load(cls, path: str, n: int) -> BM25Index:
         import bm25s
 
         self = cls.__new__(cls)

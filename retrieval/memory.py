@@ -6,6 +6,7 @@
 For tests and tools that need the dialogue's behaviour without loading MiniLM or FAISS.
 ``answer`` is the exception: it needs an encoder, passed in or loaded on first use.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
@@ -22,8 +23,14 @@ from retrieval.topicality import Topicality
 class InMemoryRetriever:
     """Ranks by the words a query shares with a product's name, category and brand (plus rating/10)."""
 
-    def __init__(self, products: Sequence[Product], name: str = "memory", currency: str = "USD",
-                 store_names: Optional[Dict[str, str]] = None, encoder: Any = None):
+    def __init__(
+        self,
+        products: Sequence[Product],
+        name: str = "memory",
+        currency: str = "USD",
+        store_names: Optional[Dict[str, str]] = None,
+        encoder: Any = None,
+    ):
         self.catalog = Catalog(name=name, products=list(products), currency=currency)
         self.store_names = dict(store_names or {s: s for s in self.catalog.stores})
         self.vocab = Vocabulary.from_catalog(self.catalog, self.store_names)
@@ -41,16 +48,25 @@ class InMemoryRetriever:
         doc = {w.rstrip("s") for w in (p.name + " " + " ".join(p.category) + " " + (p.brand or "")).lower().split()}
         return len(q & doc) + (p.rating or 0) / 10
 
-    def search_detailed(self, text: str, filters: Optional[Filters] = None, exclude_ids: Sequence[str] = (),
-                        k: int = 10, profile: Optional[dict] = None) -> SearchResult:
+    def search_detailed(
+        self,
+        text: str,
+        filters: Optional[Filters] = None,
+        exclude_ids: Sequence[str] = (),
+        k: int = 10,
+        profile: Optional[dict] = None,
+    ) -> SearchResult:
         self.calls.append({"text": text, "filters": filters, "exclude": set(exclude_ids), "k": k})
         parsed = parse_query(text or "")  # prices and words only: brands etc. come in ``filters``
         f = (filters or Filters()).merge(parsed.filters)
         excluded = set(exclude_ids)
         relaxed: List[str] = []
         while True:
-            pool = [p for p in self.catalog.products
-                    if p.id not in excluded and f.matches(p) and self._score(parsed.text, p) >= 1]
+            pool = [
+                p
+                for p in self.catalog.products
+                if p.id not in excluded and f.matches(p) and self._score(parsed.text, p) >= 1
+            ]
             if pool or f.is_empty():
                 break
             name = next(n for n in RELAX_ORDER if n in f.active())
@@ -59,8 +75,14 @@ class InMemoryRetriever:
         pool.sort(key=lambda p: -self._score(parsed.text, p))
         return SearchResult([Hit(p, self._score(parsed.text, p), []) for p in pool[:k]], f, relaxed, parsed.text)
 
-    def search(self, text: str, filters: Optional[Filters] = None, exclude_ids: Sequence[str] = (), k: int = 10,
-               profile: Optional[dict] = None) -> List[Hit]:
+    def search(
+        self,
+        text: str,
+        filters: Optional[Filters] = None,
+        exclude_ids: Sequence[str] = (),
+        k: int = 10,
+        profile: Optional[dict] = None,
+    ) -> List[Hit]:
         return self.search_detailed(text, filters, exclude_ids, k, profile).hits
 
     def get(self, product_id: str) -> Product:

@@ -1,4 +1,5 @@
 """Ranking metrics: nDCG@k with gain 2^grade - 1, recall@k over graded-relevant items."""
+
 from __future__ import annotations
 
 import math

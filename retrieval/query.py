@@ -6,12 +6,13 @@ colour ("red"), category ("in baby care") and store stock ("in stock at
 riverside"). Vocabularies (brands, colours, categories, stores) come from the
 catalog, so nothing is matched that the catalog does not contain.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from retrieval.filters import Filters
 
@@ -29,8 +30,14 @@ _PRICE_PATTERNS: Tuple[Tuple[str, re.Pattern], ...] = tuple(
         ("between", rf"\b(?:between|from)\s+{_CUR}?\s*{_NUM}\s*{_CUR}?\s*(?:and|to|-|–)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?"),
         ("between", rf"(?<![\w.]){_CUR}?\s*{_NUM}\s*{_CUR}?\s*(?:-|–|to)\s*{_CUR}?\s*{_NUM}\s*{_CUR}(?!\w)"),
         ("between", rf"(?<![\w.]){_CUR}\s*{_NUM}\s*(?:-|–|to)\s*{_CUR}?\s*{_NUM}(?!\w)"),
-        ("max", rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|up\s*to|upto|within|max(?:imum)?|at\s+most|no\s+more\s+than|not\s+more\s+than|budget\s+(?:of|is)?)|<=?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?"),
-        ("min", rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|pricier\s+than)|>=?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?"),
+        (
+            "max",
+            rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|up\s*to|upto|within|max(?:imum)?|at\s+most|no\s+more\s+than|not\s+more\s+than|budget\s+(?:of|is)?)|<=?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?",
+        ),
+        (
+            "min",
+            rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|pricier\s+than)|>=?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?",
+        ),
         ("about", rf"\b(?:around|about|roughly|approx(?:imately)?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?"),
         ("max", rf"(?<![\w.]){_CUR}\s*{_NUM}(?!\w)\s*(?:or\s+less|max)?"),
         ("max", rf"(?<![\w.]){_NUM}\s*{_CUR}(?!\w)"),
@@ -40,7 +47,9 @@ _EXCLUDE = re.compile(
     r"\b(?:not|no|except|excluding|without|but\s+not|anything\s+but|other\s+than|apart\s+from|instead\s+of|avoid|don'?t\s+want|hate)\s+",
     re.IGNORECASE,
 )
-_STOCK = re.compile(r"\b(?:in\s+stock|available|availability)\s+(?:at|in)\s+(?:the\s+)?([\w' -]+?)(?:\s+store)?\s*$", re.IGNORECASE)
+_STOCK = re.compile(
+    r"\b(?:in\s+stock|available|availability)\s+(?:at|in)\s+(?:the\s+)?([\w' -]+?)(?:\s+store)?\s*$", re.IGNORECASE
+)
 
 
 def normalize(text: str) -> str:
@@ -65,15 +74,15 @@ def _amount(num: str, k: Optional[str]) -> float:
 class Vocabulary:
     """Names the parser may recognise, all as matching keys."""
 
-    brands: Dict[str, str] = field(default_factory=dict)   # key -> lower-case brand (as in Filters)
-    ambiguous_brands: FrozenSet[str] = frozenset()          # keys that are also ordinary words in names
+    brands: Dict[str, str] = field(default_factory=dict)  # key -> lower-case brand (as in Filters)
+    ambiguous_brands: FrozenSet[str] = frozenset()  # keys that are also ordinary words in names
     colours: FrozenSet[str] = frozenset(BASIC_COLOURS)
     categories: Dict[str, str] = field(default_factory=dict)  # key -> lower-case category
-    stores: Dict[str, str] = field(default_factory=dict)      # key (id or name) -> store id
+    stores: Dict[str, str] = field(default_factory=dict)  # key (id or name) -> store id
     max_ngram: int = 5
 
     @classmethod
-    def from_catalog(cls, catalog, store_names: Optional[Dict[str, str]] = None) -> "Vocabulary":
+    def from_catalog(cls, catalog, store_names: Optional[Dict[str, str]] = None) -> Vocabulary:
         """Build from a ``Catalog``. A brand whose words occur in many other brands'
         product names ("fresh", "organic") is ambiguous: it boosts but never filters."""
         from collections import Counter
@@ -105,7 +114,7 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    text: str                       # what is left to search on
+    text: str  # what is left to search on
     filters: Filters
     price_preference: Optional[str] = None  # "low" | "high" (from "cheap", "premium")
     soft_brands: FrozenSet[str] = frozenset()  # ambiguous brand mentions: boost only
@@ -202,7 +211,9 @@ def parse_query(text: str, vocab: Optional[Vocabulary] = None) -> ParsedQuery:
 
     category = None
     cats = _find_phrases(words, vocab.categories, vocab.max_ngram)
-    if cats and re.search(r"\b(?:in|from|under|section|category|department|aisle)\s+(?:the\s+)?" + re.escape(_key(cats[0][2])), _key(q)):
+    if cats and re.search(
+        r"\b(?:in|from|under|section|category|department|aisle)\s+(?:the\s+)?" + re.escape(_key(cats[0][2])), _key(q)
+    ):
         category = cats[0][2]  # only when the shopper names it as a section
 
     filters = Filters(
@@ -215,4 +226,6 @@ def parse_query(text: str, vocab: Optional[Vocabulary] = None) -> ParsedQuery:
         in_stock_at=in_stock_at,
     )
     residual = " ".join(w for w in re.sub(r"\s+", " ", q).split())
-    return ParsedQuery(text=residual or normalize(text), filters=filters, price_preference=price_pref, soft_brands=frozenset(soft))
+    return ParsedQuery(
+        text=residual or normalize(text), filters=filters, price_preference=price_pref, soft_brands=frozenset(soft)
+    )

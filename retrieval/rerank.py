@@ -4,6 +4,7 @@ The evaluation uses it for the ePQA ranking set. It is the piece a product-quest
 action would use to pick the sentence that answers "is it waterproof?"; no dialogue
 action calls it yet.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional, Sequence

@@ -1,4 +1,5 @@
 """Typed product record: what every catalog is loaded into."""
+
 from __future__ import annotations
 
 from typing import Dict, List, Optional
@@ -33,14 +34,14 @@ class Product(BaseModel):
     stock: Dict[str, StoreStock] = Field(default_factory=dict)  # store_id -> stock
 
     @validator("id", "name")
-    def _not_blank(cls, v: str) -> str:  # noqa: N805
+    def _not_blank(cls, v: str) -> str:
         v = (v or "").strip()
         if not v:
             raise ValueError("must not be empty")
         return v
 
     @validator("brand")
-    def _blank_brand_is_none(cls, v: Optional[str]) -> Optional[str]:  # noqa: N805
+    def _blank_brand_is_none(cls, v: Optional[str]) -> Optional[str]:
         v = (v or "").strip()
         return v or None
 

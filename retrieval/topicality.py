@@ -9,6 +9,7 @@
 Snowball stems make "phones" meet "phone" and "shoes" meet "shoe". A brand alone never
 makes a product topical ("Hillside Kettle" chips are not kettles).
 """
+
 from __future__ import annotations
 
 import re

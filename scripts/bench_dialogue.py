@@ -24,7 +24,7 @@ from typing import Dict, List
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "integration"))
+sys.path.insert(0, str(REPO / "tests"))  # support.stack: the test suite's stack runner
 
 SCRIPT = [
     ("greet", "hello"),
@@ -67,7 +67,7 @@ def converse(stack, sender: str, out: List[Dict], lock: threading.Lock, deadline
         t0 = time.perf_counter()
         err = None
         try:
-            replies = stack.send(sender, text, timeout=60)
+            replies = stack.send(sender, text, timeout=60, phrased=True)  # the stack's own reply mode
             if not replies:
                 err = "empty reply"
         except Exception as e:  # noqa: BLE001

@@ -1,4 +1,5 @@
 """The shopper store's contract kept in dicts: for pure-logic tests and offline tools, not for serving."""
+
 from __future__ import annotations
 
 from typing import Dict, List, Sequence, Set

@@ -18,6 +18,7 @@ key                                   type    value
 The first three expire ``session_ttl_s`` after the last write; cart and profile
 after ``profile_ttl_s``.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,13 +55,13 @@ def unavailable_message(url: str, error: Exception) -> str:
 class SearchContext:
     """What the shopper is looking for right now (kept across refinements)."""
 
-    query: str = ""                               # product words, e.g. "kettle"
+    query: str = ""  # product words, e.g. "kettle"
     filters: Dict[str, Any] = field(default_factory=dict)  # Filters as JSON
-    hint: str = ""                                # occasion words from a vague request ("gift for mom")
-    offer: Optional[str] = None                   # constraint offered for relaxing ("colour")
-    focus: Optional[str] = None                   # product id last talked about
-    price_preference: Optional[str] = None        # "low" | "high"
-    anchor: Optional[str] = None                  # leaf category of the first list: refinements stay in it
+    hint: str = ""  # occasion words from a vague request ("gift for mom")
+    offer: Optional[str] = None  # constraint offered for relaxing ("colour")
+    focus: Optional[str] = None  # product id last talked about
+    price_preference: Optional[str] = None  # "low" | "high"
+    anchor: Optional[str] = None  # leaf category of the first list: refinements stay in it
 
     def get_filters(self) -> Filters:
         return filters_from_json(self.filters)
@@ -72,7 +73,7 @@ class SearchContext:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, raw: Optional[str]) -> "SearchContext":
+    def from_json(cls, raw: Optional[str]) -> SearchContext:
         if not raw:
             return cls()
         try:
@@ -122,8 +123,14 @@ class ShopperStore(Protocol):
 class RedisShopperStore:
     """Shopper state in a real Redis server (``redis`` client, one connection pool)."""
 
-    def __init__(self, client: Any, prefix: str = "shopguide", session_ttl_s: int = 7 * 86400,
-                 profile_ttl_s: int = 90 * 86400, url: str = "") -> None:
+    def __init__(
+        self,
+        client: Any,
+        prefix: str = "shopguide",
+        session_ttl_s: int = 7 * 86400,
+        profile_ttl_s: int = 90 * 86400,
+        url: str = "",
+    ) -> None:
         self.r = client
         self.prefix = prefix
         self.session_ttl_s = session_ttl_s
@@ -131,12 +138,23 @@ class RedisShopperStore:
         self.url = url
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "shopguide", session_ttl_s: int = 7 * 86400,
-                 profile_ttl_s: int = 90 * 86400, socket_timeout: float = 2.0) -> "RedisShopperStore":
+    def from_url(
+        cls,
+        url: str,
+        prefix: str = "shopguide",
+        session_ttl_s: int = 7 * 86400,
+        profile_ttl_s: int = 90 * 86400,
+        socket_timeout: float = 2.0,
+    ) -> RedisShopperStore:
         import redis
 
-        client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=socket_timeout,
-                                      socket_connect_timeout=socket_timeout, health_check_interval=10)
+        client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            health_check_interval=10,
+        )
         return cls(client, prefix, session_ttl_s, profile_ttl_s, url=url)
 
     def key(self, sender: str, what: str) -> str:

@@ -27,3 +27,27 @@ from hypothesis import settings as _hyp_settings  # noqa: E402
 _hyp_settings.register_profile("repeatable", derandomize=True)
 _hyp_settings.register_profile("explore", derandomize=False)
 _hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The one real stack of this test run (Redis + action server with the phraser + `rasa run` with the
+    pages), started on first use by an integration or browser test and stopped at the end."""
+    import secrets
+
+    from support.stack import DialogueStack, first_model_or_train
+
+    s = DialogueStack(tmp_path_factory.mktemp("stack"), first_model_or_train(),
+                      staff_pin=f"{secrets.randbelow(10**6):06d}")
+    try:
+        s.start()
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from retrieval.catalog import load_catalog
+
+    return load_catalog("demo")

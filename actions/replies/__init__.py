@@ -4,6 +4,7 @@
 behind its guard, else the dialogue's ``templates``; ``facts`` types what they read,
 ``text`` holds the words they share (money, filters, fixed sentences).
 """
+
 from actions.replies.pipeline import Rendered, compose
 from actions.replies.text import money
 

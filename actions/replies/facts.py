@@ -3,6 +3,7 @@
 ``actions.cards.product_facts`` builds :class:`ProductFacts`; actions put them into the act's
 :class:`Facts`; ``actions.replies.templates`` and ``actions.replies.plans`` read them.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, TypedDict

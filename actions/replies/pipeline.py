@@ -5,6 +5,7 @@
 product or brand not among the facts, and then, or when the act has no plan, the phraser
 is off (``None``) or fails, the template answers (``actions.replies.templates``).
 """
+
 from __future__ import annotations
 
 import logging

@@ -12,14 +12,24 @@ catalog facts as the template. Acts with no mapping (repairs, errors, the yes/no
 offer that names the constraint to drop) keep the dialogue's template, as does
 every reply the phraser could not ground (its ``source`` is then ``template``).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
-from actions.replies.text import FROM_CATALOG, HELP_HINT, SKIP_HINT, TRY_HINT, cart_items_text, detail_sentences, join, \
-    skip_hint, verdict_text
+from actions.replies.text import (
+    FROM_CATALOG,
+    HELP_HINT,
+    SKIP_HINT,
+    TRY_HINT,
+    cart_items_text,
+    detail_sentences,
+    join,
+    skip_hint,
+    verdict_text,
+)
 
 Facts = Dict[str, Any]
 
@@ -40,9 +50,13 @@ def rating_text(rating: Optional[float]) -> Optional[str]:
 
 def _product(p: Facts, *fields: str) -> Facts:
     """A product for the phraser: the catalog's own strings (price as formatted for cards)."""
-    src = {"name": p.get("name"), "brand": p.get("brand"),
-           "price": p.get("price_text") if p.get("price") is not None else None,
-           "rating": rating_text(p.get("rating")), "reason": reason_clause(p.get("reason") or "")}
+    src = {
+        "name": p.get("name"),
+        "brand": p.get("brand"),
+        "price": p.get("price_text") if p.get("price") is not None else None,
+        "rating": rating_text(p.get("rating")),
+        "reason": reason_clause(p.get("reason") or ""),
+    }
     return {f: src[f] for f in fields if src.get(f)}
 
 
@@ -82,7 +96,9 @@ def _recommend(f: Facts) -> Optional[Plan]:
         return None
     reasons = [reason_clause(p.get("reason") or "") for p in products]
     if len(products) <= 2 and all(reasons):
-        plan = Plan("recommend_with_reason", {"products": [_product(p, "name", "brand", "price", "reason") for p in products]})
+        plan = Plan(
+            "recommend_with_reason", {"products": [_product(p, "name", "brand", "price", "reason") for p in products]}
+        )
     else:
         plan = Plan("recommend", {"products": [_product(p, "name", "brand", "price", "rating") for p in products]})
     return Plan(plan.act, plan.facts, _filters(f))
@@ -107,24 +123,34 @@ def _compare(f: Facts) -> Optional[Plan]:
     products = f.get("products") or []
     if not 2 <= len(products) <= 3 or any(p.get("price") is None for p in products):
         return None
-    return Plan("compare", {"products": [_product(p, "name", "brand", "price", "rating") for p in products]},
-                verdict_text(f))
+    return Plan(
+        "compare", {"products": [_product(p, "name", "brand", "price", "rating") for p in products]}, verdict_text(f)
+    )
 
 
 def _chosen(f: Facts) -> Optional[Plan]:
     p = f.get("product") or {}
     if f.get("quantity", 1) != 1 or not p.get("name"):
         return None  # "3 x ..." is the template's
-    return Plan("add_to_cart", {"products": [_product(p, "name", "price")], "cart_count": f.get("cart_items"),
-                                "cart_total": f.get("cart_total_text")})
+    return Plan(
+        "add_to_cart",
+        {
+            "products": [_product(p, "name", "price")],
+            "cart_count": f.get("cart_items"),
+            "cart_total": f.get("cart_total_text"),
+        },
+    )
 
 
 def _cart(f: Facts) -> Optional[Plan]:
     lines = f.get("lines") or []
     if not lines:
         return None
-    return Plan("show_cart", {"cart_count": f.get("cart_items"), "cart_total": f.get("cart_total_text")},
-                f"In it: {cart_items_text(lines)}.")
+    return Plan(
+        "show_cart",
+        {"cart_count": f.get("cart_items"), "cart_total": f.get("cart_total_text")},
+        f"In it: {cart_items_text(lines)}.",
+    )
 
 
 def _price(f: Facts) -> Optional[Plan]:

@@ -4,13 +4,21 @@ mapping for an act, is off, or none of its candidates passes the guard in time.
 Facts carry display-ready values (``price_text`` is already formatted from catalog data), so a
 template never invents a number.
 """
+
 from __future__ import annotations
 
 import logging
 from typing import Any, Callable, Dict
 
-from actions.replies.text import (FROM_CATALOG, SKIP_HINT, TRY_HINT, cap, cart_items_text, detail_sentences, join,
-                                  verdict_text)
+from actions.replies.text import (
+    FROM_CATALOG,
+    SKIP_HINT,
+    TRY_HINT,
+    cart_items_text,
+    detail_sentences,
+    join,
+    verdict_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +37,13 @@ def _product_line(p: Dict[str, Any]) -> str:
 def _recommend(f: Dict[str, Any]) -> str:
     n = len(f["products"])
     more = " more" if f.get("page", 1) > 1 else ""
-    what = f" for \"{f['query']}\"" if f.get("query") else ""
+    what = f' for "{f["query"]}"' if f.get("query") else ""
     cons = f.get("constraints") or []
-    head = f"Here {'are' if n != 1 else 'is'} {n}{more} match{'es' if n != 1 else ''}{what}" + (f" ({join(cons)})" if cons else "") + ":"
+    head = (
+        f"Here {'are' if n != 1 else 'is'} {n}{more} match{'es' if n != 1 else ''}{what}"
+        + (f" ({join(cons)})" if cons else "")
+        + ":"
+    )
     lines = [head] + [_product_line(p) for p in f["products"]]
     lines.append('Ask about "the second one", or say "cheaper", "other brands", "show more" or "compare".')
     return "\n".join(lines)
@@ -42,16 +54,25 @@ def _no_results(f: Dict[str, Any]) -> str:
     cons = f.get("constraints") or []
     culprit = f.get("constraint_text")
     if culprit:
-        return (f"I found no {what} matching {join(cons)}. The condition that empties the list is "
-                f"\"{culprit}\". Shall I drop it and search again?")
-    return f"I found no {what}" + (f" matching {join(cons)}" if cons else "") + ". Try different words, or say \"start over\"."
+        return (
+            f"I found no {what} matching {join(cons)}. The condition that empties the list is "
+            f'"{culprit}". Shall I drop it and search again?'
+        )
+    return (
+        f"I found no {what}"
+        + (f" matching {join(cons)}" if cons else "")
+        + '. Try different words, or say "start over".'
+    )
 
 
 def _exhausted(f: Dict[str, Any]) -> str:
     what = f.get("query") or "products"
     cons = f.get("constraints") or []
-    return (f"That's every {what}" + (f" matching {join(cons)}" if cons else "")
-            + " I have — you've seen them all. Say \"cheaper\", \"other brands\" or \"start over\".")
+    return (
+        f"That's every {what}"
+        + (f" matching {join(cons)}" if cons else "")
+        + ' I have — you\'ve seen them all. Say "cheaper", "other brands" or "start over".'
+    )
 
 
 def _details(f: Dict[str, Any]) -> str:
@@ -67,7 +88,9 @@ def _compare(f: Dict[str, Any]) -> str:
         if p.get("rating") is not None:
             bits.append(f"rated {p['rating']:g}/5")
         bits += [f"{k.replace('_', ' ')}: {v}" for k, v in list((p.get("attributes") or {}).items())[:2]]
-        lines.append(f"{p['position']}. {p['name']}" + (f" ({p['brand']})" if p.get("brand") else "") + " — " + ", ".join(bits))
+        lines.append(
+            f"{p['position']}. {p['name']}" + (f" ({p['brand']})" if p.get("brand") else "") + " — " + ", ".join(bits)
+        )
     if verdict_text(f):
         lines.append(verdict_text(f))
     return "\n".join(lines)
@@ -75,8 +98,10 @@ def _compare(f: Dict[str, Any]) -> str:
 
 def _chosen(f: Dict[str, Any]) -> str:
     p = f["product"]
-    return (f"Added {f['quantity']} × {p['name']} ({p['price_text']} each) to your cart. "
-            f"Your cart has {f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}, {f['cart_total_text']} in total.")
+    return (
+        f"Added {f['quantity']} × {p['name']} ({p['price_text']} each) to your cart. "
+        f"Your cart has {f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}, {f['cart_total_text']} in total."
+    )
 
 
 def _price(f: Dict[str, Any]) -> str:
@@ -108,7 +133,7 @@ def _availability(f: Dict[str, Any]) -> str:
 def _answer(f: Dict[str, Any]) -> str:
     p = f["product"]
     if f.get("evidence"):
-        return f"About {p['name']}, the product page says: \"{f['evidence']}\""
+        return f'About {p["name"]}, the product page says: "{f["evidence"]}"'
     attrs = [f"{k.replace('_', ' ')} {v}" for k, v in list((f.get("attributes") or {}).items())[:4]]
     listed = f" It lists {', '.join(attrs)}." if attrs else ""
     return f"The product page for {p['name']} doesn't say, so I won't guess.{listed} Ask me about its price, stock or details."
@@ -136,42 +161,61 @@ def _ask_brand(f: Dict[str, Any]) -> str:
 
 
 TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
-    "greet": lambda f: "Hi! I'm your shopping guide. Tell me what you're looking for, e.g. \"a kettle under $40\" or \"a gift for my dad\".",
+    "greet": lambda f: (
+        'Hi! I\'m your shopping guide. Tell me what you\'re looking for, e.g. "a kettle under $40" or "a gift for my dad".'
+    ),
     "goodbye": lambda f: "Goodbye, and happy shopping!",
     "thanks": lambda f: "You're welcome! Anything else I can find for you?",
     "help": lambda f: f"I can find products in our catalog, narrow them down and compare them. {TRY_HINT}",
     "bot_challenge": lambda f: f"I'm an automated shopping assistant, not a person. {FROM_CATALOG}",
     "out_of_scope": lambda f: "Sorry, I can only help with shopping here: finding, comparing and checking products.",
     "fallback": lambda f: "Sorry, I didn't understand that. Tell me what you're looking for, or say \"help\".",
-    "deny": lambda f: "OK. Tell me what you'd like instead, or say \"start over\".",
-    "keep_constraints": lambda f: "OK, I'll keep " + (join(f.get("constraints") or []) or "your choices") + ". Say \"start over\" to search for something else.",
+    "deny": lambda f: 'OK. Tell me what you\'d like instead, or say "start over".',
+    "keep_constraints": lambda f: (
+        "OK, I'll keep "
+        + (join(f.get("constraints") or []) or "your choices")
+        + '. Say "start over" to search for something else.'
+    ),
     "skip": lambda f: "OK. What are you looking for?",
     "affirm_nothing": lambda f: "Great! What would you like to do next?",
     "ask_category": _ask_category,
     "ask_budget": _ask_budget,
-    "budget_unclear": lambda f: f"Sorry, I need a number for the budget (like 50), or say \"any\" to skip.",
+    "budget_unclear": lambda f: 'Sorry, I need a number for the budget (like 50), or say "any" to skip.',
     "ask_brand": _ask_brand,
     "recommend": _recommend,
     "no_results": _no_results,
     "exhausted": _exhausted,
     "start_over": lambda f: "Sure, let's start over. What are you looking for?",
-    "need_search_first": lambda f: "Tell me what you're looking for first, e.g. \"a kettle\" or \"running shoes under $80\".",
+    "need_search_first": lambda f: (
+        'Tell me what you\'re looking for first, e.g. "a kettle" or "running shoes under $80".'
+    ),
     "details": _details,
     "compare": _compare,
     "compare_needs_two": lambda f: "I need at least two products to compare. Search for something first.",
     "chosen": _chosen,
-    "cart": lambda f: (f"Your cart has {f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}, {f['cart_total_text']} in total: "
-                       + cart_items_text(f["lines"]) + "."),
+    "cart": lambda f: (
+        f"Your cart has {f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}, {f['cart_total_text']} in total: "
+        + cart_items_text(f["lines"])
+        + "."
+    ),
     "cart_empty": lambda f: "Your cart is empty. What would you like to look for?",
     "price": _price,
     "availability": _availability,
     "answer": _answer,
     "nothing_shown": lambda f: "I haven't shown you any products yet. What are you looking for?",
-    "out_of_range": lambda f: (f"I only showed you {f['shown']} product{'s' if f['shown'] != 1 else ''}, so there's no number {f['asked']}. "
-                               f"Pick 1 to {f['shown']}." if f["shown"] > 1 else "I only showed you one product — say \"that one\"."),
-    "which_one": lambda f: f"Which one do you mean? Say a number from 1 to {f['shown']}, e.g. \"the second one\".",
-    "unknown_product": lambda f: f"I can't find a product with id \"{f['product_id']}\" in the catalog. Pick one from the list, or search again.",
-    "store_down": lambda f: "Sorry, I can't reach my memory of our conversation right now, so I didn't act on that. Nothing is lost: please try again in a moment.",
+    "out_of_range": lambda f: (
+        f"I only showed you {f['shown']} product{'s' if f['shown'] != 1 else ''}, so there's no number {f['asked']}. "
+        f"Pick 1 to {f['shown']}."
+        if f["shown"] > 1
+        else 'I only showed you one product — say "that one".'
+    ),
+    "which_one": lambda f: f'Which one do you mean? Say a number from 1 to {f["shown"]}, e.g. "the second one".',
+    "unknown_product": lambda f: (
+        f'I can\'t find a product with id "{f["product_id"]}" in the catalog. Pick one from the list, or search again.'
+    ),
+    "store_down": lambda f: (
+        "Sorry, I can't reach my memory of our conversation right now, so I didn't act on that. Nothing is lost: please try again in a moment."
+    ),
     "search_down": lambda f: "Sorry, product search isn't available right now. Please try again in a moment.",
 }
 

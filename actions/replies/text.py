@@ -1,4 +1,5 @@
 """Words every reply shares: money, lists, filters, and the few fixed sentences (written once)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
@@ -8,8 +9,10 @@ from retrieval.filters import Filters
 CURRENCY_SYMBOLS = {"USD": "$", "INR": "₹", "EUR": "€", "GBP": "£"}
 
 SKIP_HINT = 'Say "any" to skip.'
-TRY_HINT = ('Try "running shoes under $80", then "cheaper", "other brands", "show more", '
-            '"tell me about the second one", "compare them", "is it in stock?" or "start over".')
+TRY_HINT = (
+    'Try "running shoes under $80", then "cheaper", "other brands", "show more", '
+    '"tell me about the second one", "compare them", "is it in stock?" or "start over".'
+)
 FROM_CATALOG = "Everything I tell you about products comes from the store's catalog."
 HELP_HINT = 'Say "help" to see what I can do.'
 

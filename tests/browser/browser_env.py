@@ -9,8 +9,8 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SHOPGUIDE_CHROMIUM", "/usr/bin/chromium")
 NODE_MODULES = REPO / "web" / "node_modules"
 VENDOR = REPO / "web" / "static" / "vendor"
-IDLE_TIMEOUT_S = int(os.environ.get("SHOPGUIDE_TEST_KIOSK_IDLE_S", "8"))
-KIOSK_STORE = "downtown"
+from support.stack import KIOSK_IDLE_TIMEOUT_S as IDLE_TIMEOUT_S  # noqa: E402,F401 - what the run's stack serves
+from support.stack import KIOSK_STORE  # noqa: E402,F401
 
 
 def browser_missing() -> str:

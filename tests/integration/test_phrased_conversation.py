@@ -1,7 +1,7 @@
 """A REST conversation as `make run` serves it: the trained GPT-2 phraser writes the replies.
 
-Its own stack (SHOPGUIDE_NLG=gpt2): Redis, the action server with the trained
-default phraser, and `rasa run`. Each bot event's metadata in the tracker says
+The run's one stack serves with the trained default phraser; these messages ask for no
+templates, so they are answered as `make run` answers them. Each bot event's metadata in the tracker says
 whether the phraser's model or a template wrote it; every amount of money in
 the replies must be a catalog price (or list price) of a product shown, the
 shopper's budget, or the cart total computed from the catalog.
@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from support.stack import DialogueStack, cards, first_model_or_train, texts
+from support.stack import cards, texts
 
 pytestmark = pytest.mark.slow
 
@@ -32,18 +32,13 @@ TURNS = [
 
 
 @pytest.fixture(scope="module")
-def phrased_stack(tmp_path_factory):
+def phrased_stack(stack):
     from nlg.model import is_phraser_dir
     from nlg.phraser import default_model_dir
 
     if not is_phraser_dir(default_model_dir()):
         pytest.skip("no trained default phraser: run `make train-phraser` (make test does)")
-    s = DialogueStack(tmp_path_factory.mktemp("phrased"), first_model_or_train(), prefix="phrased", nlg="gpt2")
-    try:
-        s.start()
-        yield s
-    finally:
-        s.close()
+    return stack
 
 
 def test_replies_come_from_the_phraser_and_every_price_is_the_catalogs(phrased_stack, catalog):
@@ -54,7 +49,7 @@ def test_replies_come_from_the_phraser_and_every_price_is_the_catalogs(phrased_s
     transcript = []
     cart_total = 0.0
     for text in TURNS:
-        replies = phrased_stack.send(me, text)
+        replies = phrased_stack.send(me, text, phrased=True)
         assert replies and texts(replies).strip(), f"no reply to {text!r}"
         for c in cards(replies):
             p = catalog.get(c["id"])

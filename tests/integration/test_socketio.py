@@ -32,7 +32,7 @@ async def _converse(url: str, messages, per_message_s: float = 60.0):
     turns = []
     for text in messages:
         before = len(received)
-        await sio.emit("user_uttered", {"message": text, "session_id": session_id})
+        await sio.emit("user_uttered", {"message": text, "session_id": session_id, "metadata": {"replies": "templates"}})
         deadline = asyncio.get_running_loop().time() + per_message_s
         # a reply is complete once its messages stop arriving for a moment
         while asyncio.get_running_loop().time() < deadline:

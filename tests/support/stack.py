@@ -1,9 +1,14 @@
-"""A real dialogue stack on loopback for integration tests: Redis + action server + `rasa run`.
+"""The real dialogue stack on loopback for the tests: Redis + action server + `rasa run`, once per run.
 
 Every process is real (no fakes); ports are free ones, so a developer's `make run`
 on the default ports is not disturbed. Rasa and the action server can be
 stopped and started again on the same ports (restart test), and so can Redis,
 whose append-only file keeps the data (outage test).
+
+The stack serves as `make run` does: the trained GPT-2 phraser writes replies. A test
+that checks exact wording asks for the templates in its messages' metadata
+(``{"replies": "templates"}``, what :meth:`DialogueStack.send` sends unless told
+``phrased=True``), so one stack serves both kinds of test.
 """
 from __future__ import annotations
 
@@ -21,6 +26,10 @@ from typing import Any, Dict, List, Optional
 
 from support.redis_process import RedisProcess, free_port
 
+TEMPLATES = {"replies": "templates"}  # message metadata: this turn's replies from the templates
+KIOSK_STORE = "downtown"
+KIOSK_IDLE_TIMEOUT_S = int(os.environ.get("SHOPGUIDE_TEST_KIOSK_IDLE_S", "8"))
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -33,7 +42,8 @@ def load_stack_module() -> Any:
 
 
 class DialogueStack:
-    def __init__(self, workdir: Path, model: Path, prefix: str = "itest", nlg: str = "templates"):
+    def __init__(self, workdir: Path, model: Path, prefix: str = "itest", nlg: str = "gpt2",
+                 staff_pin: Optional[str] = None):
         self.stack = load_stack_module()
         self.workdir = Path(workdir)
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
@@ -43,9 +53,9 @@ class DialogueStack:
         self.settings = self.stack.DialogueSettings(
             rasa_port=free_port(), action_port=free_port(), redis_prefix=prefix, run_dir=self.workdir)
         self.procs: Dict[str, subprocess.Popen] = {}
-        # "templates": the dialogue's own texts, so these tests can check exact wording;
-        # "gpt2": the trained phraser, as `make run` serves (test_phrased_conversation.py)
+        # "gpt2": the trained phraser, as `make run` serves; templates per message (``send``)
         self.nlg = nlg
+        self.staff_pin = staff_pin
 
     # -- lifecycle -------------------------------------------------------------------
     @property
@@ -54,6 +64,10 @@ class DialogueStack:
         env["SHOPGUIDE_CATALOG"] = "demo"
         env["SHOPGUIDE_ACTION_PORT"] = str(self.settings.action_port)
         env["SHOPGUIDE_NLG"] = self.nlg
+        env.update({"SHOPGUIDE_KIOSK_STORE": KIOSK_STORE, "SHOPGUIDE_KIOSK_IDLE_TIMEOUT_S": str(KIOSK_IDLE_TIMEOUT_S)})
+        if self.staff_pin:
+            env["SHOPGUIDE_KIOSK_STAFF_PIN"] = self.staff_pin
+        env.pop("SHOPGUIDE_PUBLIC_BASE_URL", None)
         return env
 
     @property
@@ -103,8 +117,12 @@ class DialogueStack:
         self.redis.stop()
 
     # -- talking -----------------------------------------------------------------------
-    def send(self, sender: str, message: str, timeout: float = 60) -> List[Dict[str, Any]]:
-        data = json.dumps({"sender": sender, "message": message}).encode()
+    def send(self, sender: str, message: str, timeout: float = 60, phrased: bool = False) -> List[Dict[str, Any]]:
+        """One REST turn; replies from the templates unless ``phrased`` (then as `make run` answers)."""
+        body: Dict[str, Any] = {"sender": sender, "message": message}
+        if not phrased:
+            body["metadata"] = TEMPLATES
+        data = json.dumps(body).encode()
         req = urllib.request.Request(f"{self.rasa_url}/webhooks/rest/webhook", data=data,
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 - loopback

@@ -274,7 +274,9 @@
 
   /** Send text or a button payload; `display` is what the shopper sees (a button's title). */
   ShopChat.prototype.send = function (text, display) {
-    var meta = Object.assign({}, this.opts.metadata());
+    // a host page may attach metadata to every message (window.SHOPGUIDE_METADATA), e.g.
+    // {replies: "templates"} for the dialogue's exact template wording
+    var meta = Object.assign({}, window.SHOPGUIDE_METADATA || {}, this.opts.metadata());
     if (display) meta.display = display;
     // Rasa's SocketIOInput reads the metadata under `metadata_key` ("metadata" unless
     // credentials.yml says otherwise); rasa-webchat calls it `customData`: send both.
