@@ -6,6 +6,7 @@ import json
 from typing import Any, Dict, List, Optional, Sequence
 
 from actions.replies import money
+from actions.replies.facts import ProductFacts
 from retrieval.filters import Filters
 from retrieval.schema import Product
 
@@ -44,7 +45,7 @@ def reason_for(
     return ""
 
 
-def _shown(p: Product, position: int, reason: str) -> Dict[str, Any]:
+def _shown(p: Product, position: int, reason: str) -> ProductFacts:
     """The fields both the reply facts and the card show, straight from the catalog."""
     return {
         "position": position,
@@ -60,7 +61,7 @@ def _shown(p: Product, position: int, reason: str) -> Dict[str, Any]:
     }
 
 
-def product_facts(p: Product, position: int = 0, reason: str = "") -> Dict[str, Any]:
+def product_facts(p: Product, position: int = 0, reason: str = "") -> ProductFacts:
     """Display-ready facts of one product (every value straight from the catalog)."""
     facts = _shown(p, position, reason)
     facts["attributes"] = dict(p.attributes)

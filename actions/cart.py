@@ -8,6 +8,7 @@ from actions.base import ShopAction, Turn
 from actions.cards import card, product_buttons, product_facts
 from actions.products import focus_on, position_of, referenced
 from actions.replies import money
+from actions.replies.facts import Facts
 from actions.understanding import quantity
 from retrieval.api import UnknownProductError
 from retrieval.schema import Product
@@ -38,7 +39,7 @@ class ActionShowCart(ShopAction):
             turn.say("cart_empty")
             return []
         cur = lines[0][0].currency
-        facts = {
+        facts: Facts = {
             "lines": [{"name": p.name, "quantity": q, "price_text": money(p.price, p.currency)} for p, q in lines],
             "cart_items": items,
             "cart_total_text": money(round(total, 2), cur),
@@ -60,7 +61,7 @@ class ActionChoose(ShopAction):
         cart = turn.store.add_to_cart(turn.sender, p.id, qty)
         _, items, total = cart_contents(turn, cart)
         focus_on(turn, p)
-        facts = {
+        facts: Facts = {
             "product": product_facts(p, position_of(turn, p)),
             "quantity": qty,
             "cart_items": items,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, cast
 
 from actions.base import ShopAction, Turn
 from actions.cards import card, product_buttons, product_facts
@@ -80,9 +80,9 @@ def _store_of(turn: Turn) -> Optional[str]:
     for sid, name in turn.retriever.store_names.items():
         if re.search(rf"\b{re.escape(normalize(name))}\b", low) or re.search(rf"\b{re.escape(sid.lower())}\b", low):
             return sid
-    sid = turn.metadata.get("store_id") if isinstance(turn.metadata, dict) else None
-    if sid:
-        return str(sid)
+    meta_sid = turn.metadata.get("store_id") if isinstance(turn.metadata, dict) else None
+    if meta_sid:
+        return str(meta_sid)
     return turn.store.get_profile(turn.sender).get("store")
 
 
@@ -154,9 +154,9 @@ class ActionCompare(ShopAction):
         rated = [f for f in facts_list if f["rating"] is not None]
         facts: Facts = {"products": facts_list}
         if priced:
-            facts["cheapest"] = min(priced, key=lambda f: f["price"])
+            facts["cheapest"] = min(priced, key=lambda f: cast(float, f["price"]))  # priced: never None
         if rated and len({f["rating"] for f in rated}) > 1:
-            facts["best_rated"] = max(rated, key=lambda f: f["rating"])
+            facts["best_rated"] = max(rated, key=lambda f: cast(float, f["rating"]))  # rated: never None
         cards = [
             card(p, f["position"], "", turn.retriever.store_names) for p, f in zip(products, facts_list, strict=True)
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence
+from typing import Any, Collection, Dict, FrozenSet, List, Optional, Sequence
 
 from actions.base import Turn
 from actions.cards import button, card, product_facts, reason_for, recommendation_buttons
@@ -50,7 +50,7 @@ def profile_of(turn: Turn) -> Optional[Dict[str, Any]]:
     return out
 
 
-def _search(turn: Turn, ctx: SearchContext, f: Filters, exclude: Sequence[str], k: int) -> SearchResult:
+def _search(turn: Turn, ctx: SearchContext, f: Filters, exclude: Collection[str], k: int) -> SearchResult:
     return turn.retriever.search_detailed(
         search_query(ctx), filters=anchored(f, ctx), exclude_ids=list(exclude), k=k, profile=profile_of(turn)
     )
@@ -73,7 +73,7 @@ def find_culprit(
     turn: Turn,
     ctx: SearchContext,
     f: Filters,
-    exclude: Sequence[str],
+    exclude: Collection[str],
     relaxed: Sequence[str],
     terms: FrozenSet[str] = frozenset(),
 ) -> Optional[str]:

@@ -81,8 +81,8 @@ def create_app(services: Services, warm: bool = True) -> Any:
         return response.json([{"name": k} for k in executor.actions])
 
     if warm:
-
-        @app.listener("before_server_start")
+        # sanic 21.12 annotates listener(event) as returning a listener, not a decorator
+        @app.listener("before_server_start")  # type: ignore[call-arg, arg-type]
         async def _warm(app: Any, loop: Any) -> None:
             await asyncio.get_running_loop().run_in_executor(None, warm_up, services)
 

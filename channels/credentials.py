@@ -244,10 +244,6 @@ def dump(data: Mapping[str, Any]) -> str:
     return re.sub(r": null$", ":", text, flags=re.M)
 
 
-def status_lines(states: List[ChannelState]) -> List[str]:
-    return [s.describe() for s in states]
-
-
 def write_effective(
     out: Path,
     src: Path = DEFAULT_SRC,

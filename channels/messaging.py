@@ -119,7 +119,7 @@ class GuardedTelegramInput(TelegramInput):
         self._output: Optional[ShopTelegramOutput] = None
         self._webhook_task: Optional[asyncio.Task] = None
 
-    def get_output_channel(self) -> ShopTelegramOutput:  # type: ignore[override]
+    def get_output_channel(self) -> ShopTelegramOutput:
         """One output channel per input; no network here (Rasa's sets the webhook in this call)."""
         if self._output is None:
             self._output = ShopTelegramOutput(self.access_token)
@@ -147,7 +147,7 @@ class GuardedTelegramInput(TelegramInput):
             logger.error("telegram: Telegram refused the webhook %s", self.webhook_url)
         return bool(ok)
 
-    def blueprint(self, on_new_message: Handler) -> Blueprint:  # type: ignore[override]
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
         bp = super().blueprint(guard(expand_buttons(on_new_message)))
 
         async def set_webhook_in_background(app: Any, loop: Any) -> None:
@@ -164,12 +164,12 @@ class GuardedSlackInput(SlackInput):
     def name(cls) -> str:
         return "slack"
 
-    def blueprint(self, on_new_message: Handler) -> Blueprint:  # type: ignore[override]
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
         return super().blueprint(guard(expand_buttons(on_new_message)))
 
     def get_output_channel(
         self,
-        channel: Optional[str] = None,  # type: ignore[override]
+        channel: Optional[str] = None,
         thread_id: Optional[str] = None,
     ) -> ShopSlackBot:
         return ShopSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
@@ -194,9 +194,9 @@ class GuardedFacebookInput(FacebookInput):
     def name(cls) -> str:
         return "facebook"
 
-    def blueprint(self, on_new_message: Handler) -> Blueprint:  # type: ignore[override]
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
         return super().blueprint(use_messenger_output(guard(expand_buttons(on_new_message))))
 
-    def get_output_channel(self) -> ShopMessengerBot:  # type: ignore[override]
+    def get_output_channel(self) -> ShopMessengerBot:
         """For messages Rasa sends on its own (e.g. ``trigger_intent`` with ``output_channel=latest``)."""
         return ShopMessengerBot(MessengerClient(self.fb_access_token))

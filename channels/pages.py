@@ -157,7 +157,8 @@ def help_request(
     now = time.time() if now is None else now
     if intent not in HELP_INTENTS or now - ts > window_s:
         return None
-    meta = e.get("metadata") if isinstance(e.get("metadata"), Mapping) else {}
+    raw_meta = e.get("metadata")
+    meta = raw_meta if isinstance(raw_meta, Mapping) else {}
     return {
         "session_id": sender_id,
         "text": display_text(e),
@@ -189,12 +190,13 @@ class StaffGate:
 
     def check(self, given: Optional[str]) -> str:
         """``"ok"``, ``"wrong"``, ``"locked"`` (too many misses) or ``"off"`` (no PIN configured)."""
-        if not self.enabled:
+        pin = self.pin
+        if not self.enabled or pin is None:
             return "off"
         with self._lock:
             if self.clock() < self.locked_until:
                 return "locked"
-            if given is not None and hmac.compare_digest(str(given).strip().encode(), self.pin.encode()):
+            if given is not None and hmac.compare_digest(str(given).strip().encode(), pin.encode()):
                 self.failures = 0
                 return "ok"
             self.failures += 1

@@ -154,7 +154,7 @@ class _GuardedOutput(OutputChannel):
         self.inner = inner
         self.sent = 0
 
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self.inner.name()
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
@@ -238,7 +238,7 @@ class GuardedRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):  # type: ignore[override]
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):
         return super().blueprint(guard(on_new_message))
 
     def get_metadata(self, request: Any) -> Optional[Dict[str, Any]]:
@@ -258,7 +258,7 @@ class GuardedSocketIOInput(SocketIOInput):
     def name(cls) -> str:
         return "socketio"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):  # type: ignore[override]
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
         bp = super().blueprint(guard(on_new_message))
         sio = self.sio
 

@@ -41,7 +41,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, TypeGuard
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def set_button_tokens(tokens: Optional[ButtonTokens]) -> None:
 # ----------------------------------------------------------------------------- the reply
 
 
-def is_card_payload(custom: Any) -> bool:
+def is_card_payload(custom: Any) -> TypeGuard[Dict[str, Any]]:
     return isinstance(custom, dict) and custom.get("type") in CARD_KINDS and isinstance(custom.get("cards"), list)
 
 
@@ -397,7 +397,9 @@ def render_slack(reply: Reply, tokens: ButtonTokens) -> List[Dict[str, Any]]:
     text = messaging_text(reply)
     if not reply.buttons:
         return [{"text": slack_escape(p)} for p in chunks(text, 40000)] + _extras(reply)
-    sections = [{"type": "section", "text": {"type": "plain_text", "text": p}} for p in chunks(text, SLACK_SECTION)]
+    sections: List[Dict[str, Any]] = [
+        {"type": "section", "text": {"type": "plain_text", "text": p}} for p in chunks(text, SLACK_SECTION)
+    ]
     elements = [
         {
             "type": "button",

@@ -33,17 +33,17 @@ class _Section(BaseSettings):
 class SearchSettings(_Section):
     """Catalog, encoder, index and the threads search may use."""
 
-    catalog: str = Field("demo", description="demo | bigbasket | instacart | myntra_fashion | PATH")
-    catalog_mapping: Optional[str] = Field(None, description="mapping name or YAML path for a PATH catalog")
-    shared_dir: Path = Field(REPO_ROOT.parent / "shared", description="where ../shared lives")
-    cache_dir: Path = Field(DEFAULT_CACHE_DIR, description="indexes, models")
-    encoder: str = Field("all-MiniLM-L6-v2", description="HF BERT path or the packaged MiniLM")
-    index_factory: str = Field("Flat", description="FAISS index factory string")
+    catalog: str = Field(default="demo", description="demo | bigbasket | instacart | myntra_fashion | PATH")
+    catalog_mapping: Optional[str] = Field(default=None, description="mapping name or YAML path for a PATH catalog")
+    shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="where ../shared lives")
+    cache_dir: Path = Field(default=DEFAULT_CACHE_DIR, description="indexes, models")
+    encoder: str = Field(default="all-MiniLM-L6-v2", description="HF BERT path or the packaged MiniLM")
+    index_factory: str = Field(default="Flat", description="FAISS index factory string")
     encode_batch_size: int = 128
-    use_gpu: Optional[bool] = Field(None, description="None = auto (GPU when present)")
-    query_threads: int = Field(1, ge=1, description="torch and FAISS threads for one query")
-    torch_threads: int = Field(0, ge=0, description="torch threads for batch encoding; 0 = every core")
-    encoder_bf16: str = Field("auto", description="bf16 batch encoding: auto | 0")
+    use_gpu: Optional[bool] = Field(default=None, description="None = auto (GPU when present)")
+    query_threads: int = Field(default=1, ge=1, description="torch and FAISS threads for one query")
+    torch_threads: int = Field(default=0, ge=0, description="torch threads for batch encoding; 0 = every core")
+    encoder_bf16: str = Field(default="auto", description="bf16 batch encoding: auto | 0")
 
     @property
     def datasets_dir(self) -> Path:
@@ -57,20 +57,20 @@ class SearchSettings(_Section):
 class DialogueSettings(_Section):
     """Servers, Redis and lifetimes used by the launcher, Rasa and the action server."""
 
-    host: str = Field("127.0.0.1", description="interface the servers bind to")
+    host: str = Field(default="127.0.0.1", description="interface the servers bind to")
     rasa_port: int = 5005
     action_port: int = 5055
     redis_url: Optional[str] = Field(
-        None, env=["REDIS_URL", "SHOPGUIDE_REDIS_URL"], description="existing Redis; unset = embedded server"
+        default=None, env=["REDIS_URL", "SHOPGUIDE_REDIS_URL"], description="existing Redis; unset = embedded server"
     )
-    redis_port: int = Field(6379, description="port of the embedded Redis (when REDIS_URL is unset)")
-    redis_prefix: str = Field("shopguide", description="alphanumeric namespace of every Redis key")
-    session_ttl_s: int = Field(7 * 24 * 3600, description="search context / shown lists lifetime")
-    profile_ttl_s: int = Field(90 * 24 * 3600, description="cart and profile lifetime")
-    run_dir: Path = Field(REPO_ROOT / ".run", description="pids, logs, embedded Redis data")
-    model_dir: Path = Field(REPO_ROOT / "models" / "rasa", description="trained Rasa models")
-    recommend_k: int = Field(3, description="products shown per turn")
-    replies: str = Field("gpt2", env="SHOPGUIDE_NLG", description="gpt2 (the phraser) | templates")
+    redis_port: int = Field(default=6379, description="port of the embedded Redis (when REDIS_URL is unset)")
+    redis_prefix: str = Field(default="shopguide", description="alphanumeric namespace of every Redis key")
+    session_ttl_s: int = Field(default=7 * 24 * 3600, description="search context / shown lists lifetime")
+    profile_ttl_s: int = Field(default=90 * 24 * 3600, description="cart and profile lifetime")
+    run_dir: Path = Field(default=REPO_ROOT / ".run", description="pids, logs, embedded Redis data")
+    model_dir: Path = Field(default=REPO_ROOT / "models" / "rasa", description="trained Rasa models")
+    recommend_k: int = Field(default=3, description="products shown per turn")
+    replies: str = Field(default="gpt2", env="SHOPGUIDE_NLG", description="gpt2 (the phraser) | templates")
 
     @property
     def action_url(self) -> str:
@@ -98,13 +98,15 @@ class DialogueSettings(_Section):
 class WebSettings(_Section):
     """The web chat and in-store kiosk pages."""
 
-    kiosk_store: str = Field("downtown", description="store id of the kiosk (data/demo/stores.yml)")
-    kiosk_staff_pin: Optional[str] = Field(None, description="unlocks the kiosk's staff mode; unset = staff mode off")
+    kiosk_store: str = Field(default="downtown", description="store id of the kiosk (data/demo/stores.yml)")
+    kiosk_staff_pin: Optional[str] = Field(
+        default=None, description="unlocks the kiosk's staff mode; unset = staff mode off"
+    )
     kiosk_idle_timeout_s: int = Field(
-        90, ge=1, description="kiosk idle seconds before the screen and session are wiped"
+        default=90, ge=1, description="kiosk idle seconds before the screen and session are wiped"
     )
     public_base_url: Optional[str] = Field(
-        None, description="base URL phones reach for the kiosk's QR; unset = the page's own"
+        default=None, description="base URL phones reach for the kiosk's QR; unset = the page's own"
     )
 
 

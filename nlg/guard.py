@@ -30,7 +30,7 @@ every fact value: what remains must hold no figure, currency or unknown name.
 from __future__ import annotations
 
 import re
-from typing import Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from nlg.grammar import PLACEHOLDER_RE
 from nlg.slots import n_products, product_slot
@@ -151,7 +151,7 @@ def _binding_errors(delex: str) -> List[str]:
 
 
 def _allowed_numbers(values: Mapping[str, str]) -> set:
-    allowed = {n_products(values)}
+    allowed: Set[float] = {n_products(values)}
     for v in values.values():
         for d in DIGIT_RE.findall(v):
             try:

@@ -92,7 +92,7 @@ class FastGPT2:
 
     @staticmethod
     def supports(model: Any) -> bool:
-        cfg = getattr(model, "config", None)
+        cfg: Any = getattr(model, "config", None)
         return (
             type(model).__name__ == "GPT2LMHeadModel"
             and cfg.activation_function in ("gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu")

@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from numbers import Number
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from nlg.grammar import PLACEHOLDER_RE
 
@@ -103,8 +103,8 @@ def format_value(slot: str, value: Any, currency: str = "USD") -> str:
         n = float(value)
         noun = COUNT_NOUNS[slot]
         return f"{_fmt_number(n)} {noun}{'' if n == 1 else 's'}"
-    if isinstance(value, Number):
-        return _fmt_number(float(value))
+    if isinstance(value, Number):  # not numbers.Real: Decimal is a Number only
+        return _fmt_number(float(value))  # type: ignore[arg-type]  # typeshed's Number has no __float__
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -148,7 +148,7 @@ def flatten_facts(facts: Mapping[str, Any]) -> Dict[str, Any]:
 
 def _num(v: Any) -> Optional[float]:
     if isinstance(v, Number) and not isinstance(v, bool):
-        return float(v)
+        return float(v)  # type: ignore[arg-type]  # typeshed's Number has no __float__
     return None
 
 
@@ -261,17 +261,3 @@ def delexicalise(text: str, values: Mapping[str, str]) -> str:
 def prompt_slots(values: Mapping[str, str]) -> List[str]:
     """Slots in the order the model sees them."""
     return sorted(values, key=slot_sort_key)
-
-
-def example_products() -> Sequence[Dict[str, Any]]:
-    """Two products, for docs and smoke runs."""
-    return [
-        {
-            "name": "Trail Runner 2",
-            "brand": "Stride",
-            "price": 59.5,
-            "rating": 4.6,
-            "reason": "it is waterproof and under your budget",
-        },
-        {"name": "City Sneaker", "brand": "Urbano", "price": 45, "rating": 4.2, "reason": "it is the lightest pair"},
-    ]

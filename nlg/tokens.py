@@ -14,7 +14,7 @@ corpus; a pretrained checkpoint keeps its own tokenizer and gets these tokens ad
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 from nlg.grammar import PLACEHOLDER_RE
 from nlg.slots import SLOT_ORDER
@@ -76,7 +76,7 @@ def train_tokenizer(texts: Iterable[str], acts: Sequence[str], vocab_size: int =
 
 def prepare_pretrained_tokenizer(tok: Any, acts: Sequence[str]) -> Any:
     """Add the act, separator and placeholder tokens to a checkpoint's tokenizer."""
-    specials = {"additional_special_tokens": [SEP] + [act_token(a) for a in acts]}
+    specials: Dict[str, Any] = {"additional_special_tokens": [SEP] + [act_token(a) for a in acts]}
     if tok.eos_token is None:
         specials["eos_token"] = EOS
     if tok.bos_token is None:

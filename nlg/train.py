@@ -114,7 +114,7 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _shuffled_prompt(x: List[int], y: List[int], rng: random.Random) -> List[int]:
+def shuffled_prompt(x: List[int], y: List[int], rng: random.Random) -> List[int]:
     """The same pair with the prompt's slot tokens (after bos and act) in random order."""
     k = sum(1 for v in y if v == -100)  # bos, act, slots..., sep
     slots = x[2 : k - 1]
@@ -144,7 +144,7 @@ def _batches(
         att = torch.zeros((len(chunk), n), dtype=torch.long)
         for k, (x, y) in enumerate(chunk):
             if shuffle_slots:
-                x = _shuffled_prompt(x, y, rng)
+                x = shuffled_prompt(x, y, rng)
             ids[k, : len(x)] = torch.tensor(x)
             lab[k, : len(y)] = torch.tensor(y)
             att[k, : len(x)] = 1
@@ -263,7 +263,7 @@ def train(args: TrainArgs) -> Path:
         )
         model = t.GPT2LMHeadModel(conf)
     model.to(device)
-    max_len = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
+    max_len: int = getattr(model.config, "n_positions", 0) or getattr(model.config, "max_position_embeddings", 1024)
     train_data = [tokens.example_ids(tok, e.act, e.slots, e.text) for e in train_ex]
     held_data = [tokens.example_ids(tok, e.act, e.slots, e.text) for e in held_ex]
     too_long = [x for x, _ in train_data if len(x) > max_len]

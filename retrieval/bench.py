@@ -118,7 +118,7 @@ def write_results(rows: List[Dict], seconds: float) -> None:
             f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['bm25_p50_ms']:.2f} | {r['n_queries']} |"
         )
     builds = [
-        (r["set"], r["factory"], r.get("n_products"), r.get("index_build"))
+        (r["set"], r["factory"], r.get("n_products"), r["index_build"])
         for r in rows
         if r.get("index_build") and r["variant"] == "hybrid (tuned)"
     ]

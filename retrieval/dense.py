@@ -2,7 +2,9 @@
 
 Vectors are L2-normalised, so inner product = cosine. Ids are catalog rows
 (``IndexIDMap2``), which lets products be added and removed without a rebuild;
-index types that cannot remove (HNSW) get a tombstone set filtered at search time.
+index types that cannot remove (HNSW), and IVF ones (whose lists keep the ids they
+were given while ``IndexIDMap2.remove_ids`` renumbers its map as if they had been
+compacted), get a tombstone set filtered at search time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Iterable, Optional, Tuple
 import numpy as np
 
 log = logging.getLogger(__name__)
+# Largest k a FAISS GPU index searches for; past it (many tombstones) the CPU copy answers.
+GPU_MAX_K = 2048
 
 
 def gpu_count() -> int:
@@ -107,7 +111,8 @@ class DenseIndex:
             # Selectors are a CPU feature; filtered searches run on the CPU copy.
             scores, rows = self.cpu_index.search(q, min(kk, len(allowed) + extra), params=params)
         else:
-            scores, rows = self.index.search(q, kk)
+            index = self.index if kk <= GPU_MAX_K else self.cpu_index
+            scores, rows = index.search(q, kk)
         scores, rows = scores[0], rows[0]
         keep = rows >= 0
         if self.deleted:
@@ -129,11 +134,16 @@ class DenseIndex:
         rows = np.asarray(list(rows), dtype=np.int64)
         if len(rows) == 0:
             return
-        try:
-            self.cpu_index.remove_ids(faiss.IDSelectorBatch(rows))
-        except RuntimeError:  # e.g. HNSW: not removable -> tombstones
+        if faiss.try_extract_index_ivf(self.cpu_index.index) is not None:
+            # IndexIDMap2.remove_ids would shift the ids of every later row: tombstones
             if not quiet:
                 self.deleted.update(rows.tolist())
+        else:
+            try:
+                self.cpu_index.remove_ids(faiss.IDSelectorBatch(rows))
+            except RuntimeError:  # e.g. HNSW: not removable -> tombstones
+                if not quiet:
+                    self.deleted.update(rows.tolist())
         self._sync_gpu()
 
     def _sync_gpu(self) -> None:

@@ -209,7 +209,7 @@ class SearchEngine:
     # -- incremental updates -------------------------------------------------------
     def upsert(self, products: Sequence[Product]) -> None:
         """Add or replace products without rebuilding the dense index."""
-        from retrieval.index_store import _text_hash
+        from retrieval.index_store import text_hash
 
         with self._lock:
             for p in products:
@@ -224,7 +224,7 @@ class SearchEngine:
             first = len(self.index.slots)
             self.index.dense.add(vecs, range(first, first + len(products)))
             self.index.vectors = np.vstack([self.index.vectors, vecs])
-            self.index.slots.extend((p.id, _text_hash(t)) for p, t in zip(products, texts, strict=True))
+            self.index.slots.extend((p.id, text_hash(t)) for p, t in zip(products, texts, strict=True))
             self._refresh()
 
     def remove(self, product_ids: Sequence[str]) -> None:
@@ -241,9 +241,9 @@ class SearchEngine:
             self._refresh()
 
     def _refresh(self) -> None:
-        from retrieval.index_store import _align
+        from retrieval.index_store import align_rows
 
-        _align(self.index, self.catalog)
+        align_rows(self.index, self.catalog)
         self.bm25 = BM25Index([doc_text(p, self.fields) for p in self.catalog.products])
         self.arrays = FilterArrays(self.catalog)
         self.topicality = Topicality(self.catalog)

@@ -83,7 +83,14 @@ def evaluate_catalog(args) -> Dict:
     parse = not args.no_filters
     for q in queries[:3]:
         engine.search_detailed(q["query"], k=depth, parse=parse)
-    out = {"ndcg": [], "recall": [], "bm25_ndcg": [], "bm25_recall": [], "ms": [], "bm25_ms": []}
+    out: Dict[str, List[float]] = {
+        "ndcg": [],
+        "recall": [],
+        "bm25_ndcg": [],
+        "bm25_recall": [],
+        "ms": [],
+        "bm25_ms": [],
+    }
     for i, q in enumerate(queries):
         res, ms = _timed(lambda q=q: engine.search_detailed(q["query"], k=depth, parse=parse))
         ranked = [h.product.id for h in res.hits]
@@ -125,7 +132,14 @@ def evaluate_candidates(args) -> Dict:
     ranker = CandidateRanker(get_encoder(args.encoder), [c["text"] for q in queries for c in q["candidates"]], cfg)
     for q in queries[:3]:
         ranker.rank(q["query"], [c["text"] for c in q["candidates"]], title=q.get("title"))
-    out = {"ndcg": [], "recall": [], "bm25_ndcg": [], "bm25_recall": [], "ms": [], "bm25_ms": []}
+    out: Dict[str, List[float]] = {
+        "ndcg": [],
+        "recall": [],
+        "bm25_ndcg": [],
+        "bm25_recall": [],
+        "ms": [],
+        "bm25_ms": [],
+    }
     for q in queries:
         cids = [str(c["id"]) for c in q["candidates"]]
         texts = [c["text"] for c in q["candidates"]]

@@ -10,13 +10,16 @@ log = logging.getLogger(__name__)
 
 
 def store_names(catalog: Any) -> Dict[str, str]:
-    """store id -> display name, from the store layouts (data/demo/stores.yml); ids stand in otherwise."""
-    names: Dict[str, str] = {sid: sid for sid in getattr(catalog, "stores", [])}
+    """id -> display name of the stores the catalog has stock in, from the store layouts
+    (data/demo/stores.yml); an id stands in for a store the layouts lack. {} for a catalog without stores."""
+    names: Dict[str, str] = {sid: sid for sid in catalog.stores}
+    if not names:
+        return names
     try:
         from retrieval.demo_catalog import load_stores
 
         for s in load_stores() or []:
-            if s.get("id"):
+            if str(s.get("id")) in names:
                 names[str(s["id"])] = str(s.get("name") or s["id"])
     except Exception as e:  # noqa: BLE001 - names are a nicety; ids still work
         log.debug("no store names: %s", e)

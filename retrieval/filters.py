@@ -57,7 +57,7 @@ class Filters(BaseModel):
         """A copy with one constraint (a RELAX_ORDER name) removed."""
         if name == "price":
             return self.copy(update={"min_price": None, "max_price": None})
-        empty = frozenset() if name in ("brands", "exclude_brands") else None
+        empty: Optional[FrozenSet[str]] = frozenset() if name in ("brands", "exclude_brands") else None
         return self.copy(update={name: empty})
 
     def merge(self, newer: Filters) -> Filters:

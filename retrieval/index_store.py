@@ -33,7 +33,7 @@ FORMAT_VERSION = 1
 FULL_REBUILD_SHARE = 0.5
 
 
-def _text_hash(text: str) -> str:
+def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -79,7 +79,7 @@ def open_index(
     """Load the cached index for ``catalog``, syncing or building it as needed."""
     path = index_dir(cache_dir, catalog.name, encoder_name, factory, fields)
     texts = [doc_text(p, fields) for p in catalog.products]
-    hashes = [_text_hash(t) for t in texts]
+    hashes = [text_hash(t) for t in texts]
     manifest_file = path / "manifest.json"
     state = None
     if manifest_file.exists() and not force:
@@ -88,7 +88,7 @@ def open_index(
         except Exception as exc:  # noqa: BLE001 - corrupt or partial cache: rebuild, loudly
             log.warning("index cache at %s unreadable (%s); rebuilding", path, exc)
     if state is not None and state.manifest.get("catalog_hash") == catalog.content_hash:
-        _align(state, catalog)
+        align_rows(state, catalog)
         return state
     if state is not None:
         current = {p.id: h for p, h in zip(catalog.products, hashes, strict=True)}
@@ -132,7 +132,7 @@ def _build(
             "gpu": gpu_count() > 0,
         },
     }
-    slots = [(p.id, h) for p, h in zip(catalog.products, hashes, strict=False)]
+    slots: List[Optional[Tuple[str, str]]] = [(p.id, h) for p, h in zip(catalog.products, hashes, strict=False)]
     n = len(slots)
     state = IndexState(dense, vecs, slots, manifest, path, np.arange(n), np.arange(n))
     _save(state, catalog)
@@ -172,10 +172,10 @@ def _sync(state: IndexState, catalog, texts, hashes, changed, removed, encoder, 
     }
     if progress:
         print(f">> index synced: {len(rows)} added/changed, {len(removed)} removed", flush=True)
-    _align(state, catalog)
+    align_rows(state, catalog)
 
 
-def _align(state: IndexState, catalog: Catalog) -> None:
+def align_rows(state: IndexState, catalog: Catalog) -> None:
     """Recompute the slot <-> catalog row maps."""
     row_of_id = {p.id: r for r, p in enumerate(catalog.products)}
     row_of_slot = np.full(len(state.slots), -1, dtype=np.int64)

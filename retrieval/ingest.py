@@ -136,10 +136,10 @@ def _number(v: Any) -> Optional[float]:
 def row_to_product(row: Dict[str, Any], mapping: CatalogMapping) -> Product:
     """Map one source row to a ``Product``; raises ``_FieldError``/``ValidationError``."""
     if mapping.native:
-        data = dict(row)
+        data: Dict[str, Any] = dict(row)
         data.setdefault("currency", mapping.currency)
         return Product.parse_obj(data)
-    data: Dict[str, Any] = {"currency": mapping.currency}
+    data = {"currency": mapping.currency}
     for name, spec in mapping.fields.items():
         try:
             v = _value(spec, row)
@@ -215,6 +215,7 @@ def read_catalog(
         if problem:
             err = IngestError(str(path), line, "<row>", problem)
         else:
+            assert row is not None  # _rows yields a row whenever there is no problem
             try:
                 product = row_to_product(row, mapping)
             except _FieldError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from retrieval.filters import Filters
 
@@ -197,11 +197,12 @@ def parse_query(text: str, vocab: Optional[Vocabulary] = None) -> ParsedQuery:
         q = (q[:s] + " " + q[e:]).strip()
 
     words = _key(q).split()
-    brands, soft = set(), set()
-    for _s, _e, b in _find_phrases(words, vocab.brands, vocab.max_ngram):
-        if b in exclude_brands:
+    brands: Set[str] = set()
+    soft: Set[str] = set()
+    for _s, _e, brand in _find_phrases(words, vocab.brands, vocab.max_ngram):
+        if brand in exclude_brands:
             continue
-        (soft if _key(b) in vocab.ambiguous_brands else brands).add(b)
+        (soft if _key(brand) in vocab.ambiguous_brands else brands).add(brand)
 
     colour = None
     for w in words:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from actions.replies.text import (
     FROM_CATALOG,
@@ -48,7 +48,7 @@ def rating_text(rating: Optional[float]) -> Optional[str]:
     return None if rating is None else f"{rating:g}/5"
 
 
-def _product(p: Facts, *fields: str) -> Facts:
+def _product(p: Mapping[str, Any], *fields: str) -> Facts:
     """A product for the phraser: the catalog's own strings (price as formatted for cards)."""
     src = {
         "name": p.get("name"),
@@ -84,13 +84,13 @@ def reason_clause(reason: str) -> str:
     return ""
 
 
-def _filters(f: Facts) -> str:
+def _filters(f: Mapping[str, Any]) -> str:
     """The search's constraints, said after the phrased list ("Filters: under $50.00 and in red.")."""
     cons = f.get("constraints") or []
     return f"Filters: {join(cons)}." if cons else ""
 
 
-def _recommend(f: Facts) -> Optional[Plan]:
+def _recommend(f: Mapping[str, Any]) -> Optional[Plan]:
     products = f.get("products") or []
     if not products:
         return None
@@ -104,13 +104,13 @@ def _recommend(f: Facts) -> Optional[Plan]:
     return Plan(plan.act, plan.facts, _filters(f))
 
 
-def _no_results(f: Facts) -> Optional[Plan]:
+def _no_results(f: Mapping[str, Any]) -> Optional[Plan]:
     if f.get("constraint_text"):
         return None  # the yes/no offer names the constraint to drop: the template says it exactly
     return Plan("no_results", {}, _filters(f))
 
 
-def _details(f: Facts) -> Optional[Plan]:
+def _details(f: Mapping[str, Any]) -> Optional[Plan]:
     p = f.get("product") or {}
     if not p.get("name"):
         return None
@@ -119,7 +119,7 @@ def _details(f: Facts) -> Optional[Plan]:
     return Plan("details", {"products": [_product(p, *fields)]}, " ".join(extra))
 
 
-def _compare(f: Facts) -> Optional[Plan]:
+def _compare(f: Mapping[str, Any]) -> Optional[Plan]:
     products = f.get("products") or []
     if not 2 <= len(products) <= 3 or any(p.get("price") is None for p in products):
         return None
@@ -128,7 +128,7 @@ def _compare(f: Facts) -> Optional[Plan]:
     )
 
 
-def _chosen(f: Facts) -> Optional[Plan]:
+def _chosen(f: Mapping[str, Any]) -> Optional[Plan]:
     p = f.get("product") or {}
     if f.get("quantity", 1) != 1 or not p.get("name"):
         return None  # "3 x ..." is the template's
@@ -142,7 +142,7 @@ def _chosen(f: Facts) -> Optional[Plan]:
     )
 
 
-def _cart(f: Facts) -> Optional[Plan]:
+def _cart(f: Mapping[str, Any]) -> Optional[Plan]:
     lines = f.get("lines") or []
     if not lines:
         return None
@@ -153,7 +153,7 @@ def _cart(f: Facts) -> Optional[Plan]:
     )
 
 
-def _price(f: Facts) -> Optional[Plan]:
+def _price(f: Mapping[str, Any]) -> Optional[Plan]:
     products = f.get("products") or []
     if len(products) != 1 or f.get("quantity", 1) != 1 or products[0].get("price") is None:
         return None
@@ -165,7 +165,7 @@ def _price(f: Facts) -> Optional[Plan]:
     return Plan("price", {"products": [prod], "currency": p.get("currency") or "USD"})
 
 
-def _availability(f: Facts) -> Optional[Plan]:
+def _availability(f: Mapping[str, Any]) -> Optional[Plan]:
     """Stock at one store: the one asked about (others in stock follow as a suffix), or the only one."""
     p = f.get("product") or {}
     stores = f.get("stores") or []
@@ -186,7 +186,7 @@ def _availability(f: Facts) -> Optional[Plan]:
     return Plan("out_of_stock", {"products": [{"name": p["name"]}], "store_name": s.get("store")}, suffix)
 
 
-MAPPINGS: Dict[str, Callable[[Facts], Optional[Plan]]] = {
+MAPPINGS: Dict[str, Callable[[Mapping[str, Any]], Optional[Plan]]] = {
     "greet": lambda f: Plan("greet", {}),
     "goodbye": lambda f: Plan("goodbye", {}),
     "thanks": lambda f: Plan("thanks", {}),
@@ -210,7 +210,7 @@ MAPPINGS: Dict[str, Callable[[Facts], Optional[Plan]]] = {
 }
 
 
-def plan(act: str, facts: Facts) -> Optional[Plan]:
+def plan(act: str, facts: Mapping[str, Any]) -> Optional[Plan]:
     """The phraser's act and facts for a dialogue act, or None (the template answers)."""
     mapping = MAPPINGS.get(act)
     return mapping(facts) if mapping else None

@@ -84,11 +84,11 @@ def test_constrained_sampling_never_writes_a_foreign_or_repeated_slot(tiny_phras
 def test_prompt_slot_shuffle_keeps_the_pair_intact():
     import random
 
-    from nlg.train import _shuffled_prompt
+    from nlg.train import shuffled_prompt
 
     x = [1, 9, 20, 21, 22, 3, 50, 51, 2]  # bos act s1 s2 s3 sep r1 r2 eos
     y = [-100] * 6 + [50, 51, 2]
-    outs = {tuple(_shuffled_prompt(x, y, random.Random(s))) for s in range(30)}
+    outs = {tuple(shuffled_prompt(x, y, random.Random(s))) for s in range(30)}
     assert len(outs) > 1
     for o in outs:
         assert o[:2] == (1, 9) and sorted(o[2:5]) == [20, 21, 22] and o[5:] == (3, 50, 51, 2)
