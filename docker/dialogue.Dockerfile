@@ -14,6 +14,7 @@ WORKDIR /app
 ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false
 COPY pyproject.toml requirements.lock README.md ./
 COPY config ./config
+COPY channels ./channels
 COPY retrieval ./retrieval
 COPY actions ./actions
 COPY shopper ./shopper

@@ -1,5 +1,6 @@
 # Fast checks for everyday work (included by the main Makefile).
-#   make unit   the unit tests only: no servers started, about a minute on 2 cores
+#   make unit   the unit tests only: no servers started, well under 90 s on 2 cores
+#               (tests marked slow, such as a whole benchmark run, wait for `make test`)
 #   make lint   ruff (lint + format check) and mypy on the packages
 #   make fmt    ruff's formatter and import sorting, applied
 LINT_PATHS := config retrieval shopper actions nlg channels
@@ -7,7 +8,7 @@ LINT_PATHS := config retrieval shopper actions nlg channels
 .PHONY: unit lint fmt
 
 unit: setup
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit -q -m "not slow"
 
 lint: setup
 	@echo ">> ruff check"

@@ -189,8 +189,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--mapping", help="column mapping for a PATH catalog")
     ap.add_argument("--fields", help="override the protocol's searchable fields, comma-separated")
-    ap.add_argument("--encoder", default=os.environ.get("SHOPGUIDE_ENCODER", "all-MiniLM-L6-v2"))
-    ap.add_argument("--factory", default=os.environ.get("SHOPGUIDE_INDEX_FACTORY", "Flat"), help="FAISS factory string")
+    from config import get_settings
+
+    search = get_settings().search
+    ap.add_argument("--encoder", default=search.encoder)
+    ap.add_argument("--factory", default=search.index_factory, help="FAISS factory string")
     ap.add_argument("--fusion", help="override the tuned fusion: dense | bm25 | rrf | z:W | minmax:W")
     ap.add_argument("--no-filters", action="store_true", help="no query understanding (plain text search)")
     ap.add_argument("--limit", type=int, help="evaluate only the first N queries")

@@ -1,12 +1,15 @@
 """The benchmark's contract: report files and ONE JSON object on the last stdout line."""
 import json
 
+import pytest
+
 from nlg import bench
 
 KEYS = {"ser_before_guard", "guard_pass_rate", "distinct2", "template_distinct2", "bleu", "template_bleu",
         "p50_ms", "p95_ms", "n"}
 
 
+@pytest.mark.slow  # a whole benchmark run (about 30 s): `make test` runs it, `make unit` does not
 def test_bench_writes_reports_and_ends_with_one_json_line(tiny_phraser_dir, tmp_path, capsys):
     rc = bench.main(["--model-dir", str(tiny_phraser_dir), "--draws", "1", "--out", str(tmp_path), "--budget-ms", "5000"])
     assert rc == 0

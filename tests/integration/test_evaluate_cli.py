@@ -8,7 +8,7 @@ import pytest
 
 from retrieval.metrics import ndcg_at_k, percentile, recall_at_k
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 KEYS = {"ndcg@10", "recall@50", "bm25_ndcg@10", "bm25_recall@50", "p50_ms", "p95_ms", "bm25_p50_ms", "n_queries"}
 
 
