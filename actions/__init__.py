@@ -8,7 +8,14 @@ Nothing is loaded at import time: ``server.py`` builds ``Services`` and one inst
 
 from typing import List, Type
 
-ACTION_MODULES = ("actions.search", "actions.refine", "actions.products", "actions.cart", "actions.smalltalk")
+ACTION_MODULES = (
+    "actions.search",
+    "actions.refine",
+    "actions.products",
+    "actions.cart",
+    "actions.service",
+    "actions.smalltalk",
+)
 
 
 def action_classes() -> List[Type]:

@@ -13,10 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import compose
 from actions.replies.facts import Facts
+from actions.replies.outcomes import outcome_of
 from actions.services import Services
 from config import Settings
 from nlg.phraser import Phraser
 from retrieval.api import Retriever, UnknownProductError
+from retrieval.policies import PolicyIndex
 from retrieval.schema import Product
 from shopper.store import ShopperStore, StoreUnavailable
 
@@ -69,6 +71,13 @@ class Turn:
         return self._services().retriever
 
     @property
+    def policies(self) -> PolicyIndex:
+        policies = self._services().policies
+        if policies is None:
+            raise RuntimeError("no store policies loaded (Services.policies)")
+        return policies
+
+    @property
     def settings(self) -> Settings:
         return self._services().settings
 
@@ -93,7 +102,7 @@ class Turn:
         reply = compose(act, facts or {}, self.phraser)
         text = reply.text
         # the phraser's verdict rides in the bot event's metadata (kept in the tracker, not sent to shoppers)
-        kwargs: Dict[str, Any] = {"text": text, "phraser": reply.meta()}
+        kwargs: Dict[str, Any] = {"text": text, "phraser": reply.meta(), "outcome": outcome_of(act, facts or {})}
         if buttons:
             kwargs["buttons"] = buttons
         if cards:

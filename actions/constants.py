@@ -86,3 +86,16 @@ granddaughter boss coworker partner neighbour neighbor bestie toddler teen teena
 girl boy girls boys lady gentleman host hostess newborn bathroom bedroom living room garage car outdoors
 """.split()
 )
+
+# Store-service intents -> policy topics (data/policies/, retrieval/policies.py); ask_policy: the best match
+SERVICE_TOPICS = {
+    "ask_returns": "returns",
+    "ask_order_status": "order_status",
+    "ask_cancel_order": "cancel_order",
+    "ask_delivery": "delivery_area",
+    "ask_payment": "payment",
+    "ask_stores": "stores",
+    "ask_change_address": "change_address",
+    "ask_policy": None,
+}
+ORDER_TOPICS = frozenset({"order_status", "cancel_order", "change_address"})  # answers that depend on one order

@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 from actions import constants as C
 from actions.base import ShopAction, Turn
 from actions.results import show_results
-from actions.search import reset_form, start_search
+from actions.search import kind_of, reset_form, say_not_carried, start_search
 from actions.understanding import parse_request, refinements, resolve_reference
 
 
@@ -75,11 +75,14 @@ class ActionRefine(ShopAction):
         if not kinds and req.content_words and set(req.content_words) != set(ctx.query.split()):
             # a different product ("actually, headphones"): new search, same constraints, but not
             # the old product's category (the anchor, or a category the old query implied)
+            asked = kind_of(turn, req)
+            if asked is not None and not asked.carried:
+                return say_not_carried(turn, asked, turn.text)
             ctx.query = req.text
             ctx.anchor = None
             ctx.focus = None
             if not req.filters.category:
-                f = f.copy(update={"category": None})
+                f = f.copy(update={"category": asked.kind.name.lower() if asked is not None else None})
             store.clear_search(turn.sender)
         ctx.set_filters(f)
         ctx.offer = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -14,9 +15,11 @@ from actions import constants as C
 from actions.base import ShopAction, Turn
 from actions.cards import button
 from actions.replies import compose, money
+from actions.replies.facts import Facts
 from actions.results import describe, show_results
-from actions.understanding import Request, is_skip, number, parse_request
+from actions.understanding import Request, entity_values, is_skip, number, parse_request
 from retrieval import facets
+from retrieval.kinds import KindMatch
 from retrieval.query import normalize
 from retrieval.topicality import stems
 from shopper.store import SearchContext
@@ -24,6 +27,11 @@ from shopper.store import SearchContext
 
 def reset_form() -> List[Dict[str, Any]]:
     return [SlotSet(s, None) for s in C.FORM_SLOTS]
+
+
+def with_kind(req: Request, match: KindMatch) -> Request:
+    """``req`` limited to the catalog kind it names: its leaf category becomes a hard filter."""
+    return replace(req, filters=req.filters.copy(update={"category": match.kind.name.lower()}))
 
 
 def start_search(turn: Turn, req: Request) -> None:
@@ -34,12 +42,48 @@ def start_search(turn: Turn, req: Request) -> None:
     show_results(turn, ctx)
 
 
+def kind_of(turn: Turn, req: Request) -> Optional[KindMatch]:
+    """The kind of product the message names (its text, else its product entities), or None.
+
+    A one-word name said in passing in a request about someone or an occasion ("a gift for my
+    dad who loves running") is not taken as the kind asked for."""
+    text = turn.text or " ".join(entity_values(turn.entities, C.ENT_PRODUCT))
+    match = turn.retriever.kinds.recognise(text)
+    if match is not None and req.hint_words and match.confidence < 0.5:
+        return None
+    return match
+
+
+def unknown_kind(turn: Turn, req: Request) -> bool:
+    """A specific request whose product words name nothing the catalog has (no kind, no product named so)."""
+    if req.is_vague or not req.content_words:
+        return False
+    return not turn.retriever.topicality.has_kind(stems(" ".join(req.content_words)))
+
+
+def say_not_carried(turn: Turn, match: Optional[KindMatch], said: str) -> List[Dict[str, Any]]:
+    """ "We don't carry bikes", with the carried kinds that go with it as buttons (never as matches)."""
+    turn.store.clear_search(turn.sender)
+    related = turn.retriever.kinds.related(match) if match is not None else []
+    facts: Facts = (
+        {"kind": match.kind.name, "said": match.said, "related": [k.name for k in related]}
+        if match is not None
+        else {"kind": f'"{said.strip()[:60]}"'}
+    )
+    buttons = [button(f"Show {k.name.lower()}", "search_product", {"product": k.name}) for k in related]
+    turn.say("not_carried", facts, buttons=buttons or None)
+    return reset_form()
+
+
 def names_products(turn: Turn) -> Optional[Request]:
     """The request in a message NLU could not place, when its product words name catalog products
     ("phone charger" alone); None otherwise (then the fallback reply is right)."""
     req = parse_request(turn.text, turn.entities, turn.retriever.vocab)
     if req.is_vague or not req.content_words or len(req.content_words) > 5:
         return None
+    match = kind_of(turn, req)
+    if match is not None and match.carried:
+        return with_kind(req, match)
     return req if turn.retriever.topicality.names_a_product(stems(" ".join(req.content_words))) else None
 
 
@@ -57,8 +101,16 @@ class ActionAssessRequest(ShopAction):
             old.set_filters(old.get_filters().merge(req.filters))
             turn.store.save_context(turn.sender, old)
             return [SlotSet(C.SLOT_VAGUE, False)] + reset_form()
+        match = kind_of(turn, req)
         turn.store.clear_search(turn.sender)
+        if (match is not None and not match.carried) or (match is None and unknown_kind(turn, req)):
+            # no questions: action_recommend, next, says plainly that the store doesn't carry it
+            said = (turn.text or " ".join(entity_values(turn.entities, C.ENT_PRODUCT)) or req.text)[:200]
+            turn.store.save_context(turn.sender, SearchContext(query=req.text, not_carried=said))
+            return [SlotSet(C.SLOT_VAGUE, False)] + reset_form()
         ctx = SearchContext(query=req.text, hint=" ".join(req.hint_words), price_preference=req.price_preference)
+        if match is not None and not req.filters.category:
+            req = with_kind(req, match)
         ctx.set_filters(req.filters)
         turn.store.save_context(turn.sender, ctx)
         f = req.filters
@@ -99,14 +151,21 @@ class ActionRecommend(ShopAction):
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         vocab = turn.retriever.vocab
         ctx = turn.store.get_context(turn.sender)
+        if ctx.not_carried:
+            return say_not_carried(turn, turn.retriever.kinds.recognise(ctx.not_carried), ctx.not_carried)
         f = ctx.get_filters()
         category = turn.tracker.get_slot(C.SLOT_CATEGORY)
         budget = turn.tracker.get_slot(C.SLOT_BUDGET)
         brand = turn.tracker.get_slot(C.SLOT_BRAND)
         if category and not is_skip(category):
             r = parse_request(str(category), [], vocab)
+            asked = turn.retriever.kinds.recognise(str(category))
+            if asked is not None and not asked.carried:
+                return say_not_carried(turn, asked, str(category))
             ctx.query = r.text or normalize(str(category))
             f = f.merge(r.filters)
+            if asked is not None and not f.category:
+                f = f.copy(update={"category": asked.kind.name.lower()})
         if budget and not is_skip(budget):
             r = parse_request(str(budget), [], vocab)
             if r.filters.max_price is not None or r.filters.min_price is not None:

@@ -18,6 +18,7 @@ from typing import Optional
 from config import Settings, get_settings
 from nlg.phraser import Phraser
 from retrieval.api import Retriever
+from retrieval.policies import PolicyIndex
 from shopper.store import ShopperStore
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Services:
     store: ShopperStore
     phraser: Optional[Phraser]
     settings: Settings
+    policies: Optional[PolicyIndex] = None  # the store's policies (data/policies/), for service questions
 
     @classmethod
     def build(cls, settings: Optional[Settings] = None) -> Services:
@@ -43,11 +45,14 @@ class Services:
         ("Fresh", "Home").
         """
         from nlg import build_phraser
+        from retrieval.encoder import get_encoder
         from retrieval.engine import build_retriever
+        from retrieval.policies import load_policies
         from shopper.store import connect
 
         s = settings or get_settings()
         logger.info("loading the retrieval engine (%s catalog)", s.search.catalog)
         retriever = build_retriever(s)
         phraser = build_phraser(s.nlg) if s.dialogue.phraser_on else None
-        return cls(retriever=retriever, store=connect(s), phraser=phraser, settings=s)
+        policies = PolicyIndex(load_policies(), get_encoder(s.search.encoder))
+        return cls(retriever=retriever, store=connect(s), phraser=phraser, settings=s, policies=policies)

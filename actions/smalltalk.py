@@ -8,7 +8,8 @@ from rasa_sdk.events import UserUtteranceReverted
 
 from actions.base import ShopAction, Turn
 from actions.results import describe
-from actions.search import names_products, start_search
+from actions.search import kind_of, names_products, say_not_carried, start_search
+from actions.understanding import parse_request
 
 ACTS = {
     "greet": "greet",
@@ -32,6 +33,10 @@ class ActionSmalltalk(ShopAction):
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         act = ACTS.get(turn.intent, "fallback")
         if turn.intent == "nlu_fallback":
+            asked = kind_of(turn, parse_request(turn.text, turn.entities, turn.retriever.vocab))
+            if asked is not None and not asked.carried:  # "a road bike?" NLU was unsure of
+                say_not_carried(turn, asked, turn.text)
+                return []
             req = names_products(turn)
             if req is not None:  # "phone charger" on its own: a search NLU was unsure of
                 start_search(turn, req)

@@ -115,6 +115,17 @@ def words(text: str) -> List[str]:
     return re.findall(r"[a-z0-9][a-z0-9'&-]*", normalize(text))
 
 
+def clearly_the_brand(brand: str, text: str, vocab: Vocabulary) -> bool:
+    """A catalog brand that is also an ordinary word counts as the brand only when said so:
+    "by Fresh", "from Road", "Fresh brand", "brand Trail"."""
+    if not vocab.brand_of(brand):
+        return False
+    if not vocab.is_ambiguous_brand(brand):
+        return True
+    b = re.escape(brand)
+    return bool(re.search(rf"\b(?:by|from|brand|make)\s+{b}\b|\b{b}\s+(?:brand|make)\b", normalize(text or "")))
+
+
 def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Optional[Vocabulary] = None) -> Request:
     """Filters from the text (``parse_query``) completed by NLU entities it missed."""
     pq = parse_query(text or "", vocab)
@@ -135,7 +146,11 @@ def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Opt
             update["colour"] = normalize(col)
     if not f.brands:
         brands = {normalize(b) for b in entity_values(entities, C.ENT_BRAND)} - set(f.exclude_brands)
-        brands = {(vocab.brands.get(b, b) if vocab else b) for b in brands if b}
+        if vocab is not None:
+            # an NLU brand filters only when it is one of the catalog's brands, and a brand that is also
+            # an ordinary word ("road", "fresh") only when the shopper clearly names it as the brand
+            brands = {vocab.brand_of(b) or "" for b in brands if clearly_the_brand(b, text, vocab)}
+        brands = {b for b in brands if b}
         # an NLU brand is a filter only if the text does not negate it ("not samsung")
         low = normalize(text or "")
         brands = {b for b in brands if not re.search(rf"\b(?:not|no|except|without)\s+{re.escape(b)}\b", low)}

@@ -4,7 +4,8 @@
     hits = retriever.search("red tshirt under 500")   # -> [Hit(product, score, why)]
     retriever.get("123"); retriever.similar("123")
     retriever.answer("123", "is it unscented?")     # -> Evidence(text, score, source) or None
-    retriever.catalog, retriever.currency, retriever.vocab, retriever.store_names, retriever.topicality
+    retriever.catalog, retriever.currency, retriever.vocab, retriever.store_names, retriever.topicality,
+    retriever.kinds
 
 ``retrieval.engine.SearchEngine`` is the real one (MiniLM + FAISS + BM25);
 ``retrieval.memory.InMemoryRetriever`` keeps the same contract with word overlap, for tests and tools.
@@ -21,6 +22,7 @@ from retrieval.schema import Product
 
 if TYPE_CHECKING:  # retrieval.catalog imports this module
     from retrieval.catalog import Catalog
+    from retrieval.kinds import KindIndex
     from retrieval.query import Vocabulary
     from retrieval.topicality import Topicality
 
@@ -62,6 +64,7 @@ class Retriever(Protocol):
     catalog: Catalog
     vocab: Vocabulary  # brands, colours, categories and stores that ``parse_query`` recognises
     topicality: Topicality  # "is this product the kind of thing asked for?"
+    kinds: KindIndex  # which kind of product a request names, carried or not
     store_names: Dict[str, str]  # store id -> display name
 
     @property

@@ -81,6 +81,10 @@ class DenseIndex:
             inner = faiss.downcast_index(index.index)
             if hasattr(inner, "cp"):
                 inner.cp.seed = seed
+            if hasattr(inner, "do_polysemous_training"):
+                # the factory's IVF-PQ default; only polysemous (Hamming) search uses it, which
+                # neither this class nor a GPU index does, and it dominates the training time
+                inner.do_polysemous_training = False
             n_train = min(len(vectors), 100_000)
             rng = np.random.default_rng(seed)
             sample = vectors[rng.choice(len(vectors), n_train, replace=False)] if n_train < len(vectors) else vectors

@@ -22,6 +22,7 @@ from retrieval.facets import store_names
 from retrieval.filters import RELAX_ORDER, Filters, colour_text
 from retrieval.fusion import FusionConfig, config_for, fuse
 from retrieval.index_store import IndexState, open_index
+from retrieval.kinds import KindIndex
 from retrieval.lexical import BM25Index, tokenize
 from retrieval.query import ParsedQuery, Vocabulary, parse_query
 from retrieval.schema import Product
@@ -112,6 +113,7 @@ class SearchEngine:
         self.store_names = store_names(catalog)
         self.vocab = vocab or Vocabulary.from_catalog(catalog, self.store_names)
         self.topicality = Topicality(catalog)
+        self.kinds = KindIndex.from_catalog(catalog)
         self.bm25 = BM25Index([doc_text(p, self.fields) for p in catalog.products])
         self.arrays = FilterArrays(catalog)
         self._lock = threading.Lock()  # adds/removes vs searches
@@ -247,6 +249,7 @@ class SearchEngine:
         self.bm25 = BM25Index([doc_text(p, self.fields) for p in self.catalog.products])
         self.arrays = FilterArrays(self.catalog)
         self.topicality = Topicality(self.catalog)
+        self.kinds = KindIndex.from_catalog(self.catalog)
 
     # -- internals -----------------------------------------------------------------
     def _query_vector(self, text: str) -> np.ndarray:

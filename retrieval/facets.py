@@ -67,3 +67,25 @@ def price_tiers(catalog: Any) -> List[float]:
     if not prices:
         return [25.0, 50.0, 100.0]
     return sorted({_nice(prices[int(len(prices) * f)]) for f in (0.25, 0.5, 0.75)})
+
+
+def store_details(catalog: Any) -> List[Dict[str, str]]:
+    """Name, address and opening hours of each store the catalog has stock in (from the store layouts)."""
+    ids = set(store_names(catalog))
+    out: List[Dict[str, str]] = []
+    try:
+        from retrieval.demo_catalog import load_stores
+
+        for s in load_stores() or []:
+            if str(s.get("id")) in ids:
+                out.append(
+                    {
+                        "id": str(s["id"]),
+                        "name": str(s.get("name") or s["id"]),
+                        "address": str(s.get("address") or ""),
+                        "hours": str(s.get("hours") or ""),
+                    }
+                )
+    except Exception as e:  # noqa: BLE001 - no layouts: no details to give
+        log.debug("no store details: %s", e)
+    return out

@@ -15,6 +15,7 @@ from retrieval.answers import Evidence
 from retrieval.api import Hit, SearchResult
 from retrieval.catalog import Catalog
 from retrieval.filters import RELAX_ORDER, Filters
+from retrieval.kinds import KindIndex
 from retrieval.query import Vocabulary, parse_query
 from retrieval.schema import Product
 from retrieval.topicality import Topicality
@@ -35,6 +36,7 @@ class InMemoryRetriever:
         self.store_names = dict(store_names or {s: s for s in self.catalog.stores})
         self.vocab = Vocabulary.from_catalog(self.catalog, self.store_names)
         self.topicality = Topicality(self.catalog)
+        self.kinds = KindIndex.from_catalog(self.catalog)
         self.encoder = encoder
         self.calls: List[Dict[str, Any]] = []  # what was asked, for tests
 

@@ -81,6 +81,14 @@ class Vocabulary:
     stores: Dict[str, str] = field(default_factory=dict)  # key (id or name) -> store id
     max_ngram: int = 5
 
+    def brand_of(self, name: str) -> Optional[str]:
+        """The catalog's brand that ``name`` names (any case or punctuation), or None."""
+        return self.brands.get(_key(name))
+
+    def is_ambiguous_brand(self, name: str) -> bool:
+        """Whether the brand is also an ordinary word in other products' names ("fresh")."""
+        return _key(name) in self.ambiguous_brands
+
     @classmethod
     def from_catalog(cls, catalog, store_names: Optional[Dict[str, str]] = None) -> Vocabulary:
         """Build from a ``Catalog``. A brand whose words occur in many other brands'

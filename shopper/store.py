@@ -62,6 +62,7 @@ class SearchContext:
     focus: Optional[str] = None  # product id last talked about
     price_preference: Optional[str] = None  # "low" | "high"
     anchor: Optional[str] = None  # leaf category of the first list: refinements stay in it
+    not_carried: Optional[str] = None  # the request's words when it names a kind the store does not carry
 
     def get_filters(self) -> Filters:
         return filters_from_json(self.filters)

@@ -69,3 +69,12 @@ class Facts(TypedDict, total=False):
     asked: int
     shown: int
     product_id: str
+    kind: str  # not_carried: the kind asked for, as the store names it ("bikes")
+    said: str  # not_carried: as the shopper named it ("road bike")
+    related: List[str]  # not_carried: carried kinds that go with it ("Bike Helmet")
+    topic: str  # service: the policy topic ("returns")
+    source: str  # service: which policy it comes from ("(from our Returns and refunds policy)")
+    needs_order: bool  # service: the answer depends on one order, which the chat cannot look up
+    store_list: List[Dict[str, str]]  # handoff: stores (name, address, hours)
+    session_days: int  # privacy: how long a search is kept
+    cart_days: int  # privacy: how long a cart and profile are kept

@@ -160,6 +160,46 @@ def _ask_brand(f: Dict[str, Any]) -> str:
     return q + f" ({SKIP_HINT})"
 
 
+def _not_carried(f: Dict[str, Any]) -> str:
+    text = (
+        f"Sorry, we don't carry {f['kind']}"
+        + (f" ({f['said']})" if f.get("said") and f["said"] != f["kind"] else "")
+        + "."
+    )
+    related = [r.lower() for r in f.get("related") or []]
+    if related:
+        text += f" We do have {join(related)}, if one of those helps."
+    return text + " Is there something else I can find for you?"
+
+
+def _service(f: Dict[str, Any]) -> str:
+    text = f"{f['answer']} {f['source']}"
+    if f.get("needs_order"):
+        text += (
+            " I can't look up a single order in this chat yet: with your order number and the email you "
+            "ordered with, our customer team or any store can."
+        )
+    return text
+
+
+def _handoff(f: Dict[str, Any]) -> str:
+    stores = f.get("store_list") or []
+    where = join([f"{s['name']} ({s['hours']})" for s in stores if s.get("name")])
+    text = "I'm an automated assistant, so I can't pass you to a person from this chat yet."
+    if where:
+        text += f" Our staff can help you in person at {where}."
+    return text + " I can still help you find products, or answer questions about returns, delivery and payment."
+
+
+def _privacy(f: Dict[str, Any]) -> str:
+    return (
+        f"I keep only what this chat needs, under its conversation id: your current search and the products I "
+        f"showed you (for {f['session_days']} days), and your cart (for {f['cart_days']} days). No name, email "
+        "or payment details. Deleting them on request from the chat is not available yet; they expire by "
+        "themselves after those days."
+    )
+
+
 TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "greet": lambda f: (
         'Hi! I\'m your shopping guide. Tell me what you\'re looking for, e.g. "a kettle under $40" or "a gift for my dad".'
@@ -168,7 +208,14 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "thanks": lambda f: "You're welcome! Anything else I can find for you?",
     "help": lambda f: f"I can find products in our catalog, narrow them down and compare them. {TRY_HINT}",
     "bot_challenge": lambda f: f"I'm an automated shopping assistant, not a person. {FROM_CATALOG}",
-    "out_of_scope": lambda f: "Sorry, I can only help with shopping here: finding, comparing and checking products.",
+    "out_of_scope": lambda f: (
+        "Sorry, I can only help with shopping here: finding, comparing and checking products, "
+        "and questions about orders, returns, delivery and our stores."
+    ),
+    "not_carried": _not_carried,
+    "service": _service,
+    "handoff": _handoff,
+    "privacy": _privacy,
     "fallback": lambda f: "Sorry, I didn't understand that. Tell me what you're looking for, or say \"help\".",
     "deny": lambda f: 'OK. Tell me what you\'d like instead, or say "start over".',
     "keep_constraints": lambda f: (

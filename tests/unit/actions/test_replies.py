@@ -29,7 +29,9 @@ def test_every_template_renders_with_sample_facts(act):
              "cheapest": p, "best_rated": p, "quantity": 2, "cart_items": 2, "cart_total_text": "$2.00",
              "stores": [{"store": "S", "quantity": 3, "aisle": "Aisle 1"}], "shown": 3, "asked": 5, "product_id": "x",
              "examples": ["a", "b"], "brands": ["B"], "hint": "kitchen", "answer": "x",
-             "lines": [{"name": "N", "quantity": 2, "price_text": "$1.00"}]}
+             "lines": [{"name": "N", "quantity": 2, "price_text": "$1.00"}],
+             "kind": "bikes", "said": "road bike", "related": ["Bike Helmet"], "topic": "returns", "source": "(from our Returns policy)",
+             "store_list": [{"name": "S", "address": "A", "hours": "9-5"}], "session_days": 7, "cart_days": 90}
     text = render(act, facts)
     assert isinstance(text, str) and text.strip()
 

@@ -219,3 +219,29 @@ def test_a_product_name_nlu_could_not_place_is_searched_not_answered_with_a_fall
     assert [retriever.get(c["id"]).name for c in chat.cards][:1] == ["Ironbark Gooseneck Electric Kettle"], chat.text
     chat.run(ActionSmalltalk, "tell me a joke", "nlu_fallback")
     assert not chat.cards and "didn't understand" in chat.text
+
+
+def test_a_kind_the_store_does_not_carry_gets_a_plain_no_and_no_cards(chat, store):
+    events = chat.run(ActionAssessRequest, "I want a fast road bike", "search_product")
+    assert {"event": "slot", "name": "vague_request", "value": False} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]  # no guided questions
+    assert not chat.messages
+    chat.run(ActionRecommend, "I want a fast road bike", "search_product")
+    assert "we don't carry bikes" in chat.text.lower() and not chat.cards
+    assert [m.get("outcome") for m in chat.messages] == ["not_carried"]
+    assert not chat.messages[0].get("buttons")  # this catalog has nothing that goes with bikes
+    assert store.get_context("shopper1").not_carried is None  # said once, then forgotten
+
+
+def test_an_unknown_kind_is_not_answered_with_lookalikes(chat):
+    chat.run(ActionAssessRequest, "a samurai sword for display", "search_product")
+    chat.run(ActionRecommend, "a samurai sword for display", "search_product")
+    assert "don't carry" in chat.text and not chat.cards
+
+
+def test_a_named_kind_limits_the_list_to_that_kind(chat, retriever):
+    chat.run(ActionAssessRequest, "a kettle please", "search_product")
+    chat.run(ActionRecommend, "a kettle please", "search_product")
+    assert chat.cards and all("Electric Kettle" in c["category"] for c in chat.cards)
+    assert chat.messages[-1]["outcome"] == "products"
+    assert retriever.calls[-1]["filters"].category == "electric kettle"

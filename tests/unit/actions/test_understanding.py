@@ -94,3 +94,13 @@ def test_pronouns_and_names():
                                          ("add 500 of them", [ent("quantity", "500")], 99)])
 def test_quantity(text, ents, q):
     assert quantity(ents, text) == q
+
+
+def test_nlu_brands_filter_only_when_the_catalog_has_them_and_the_shopper_means_them():
+    from retrieval.query import Vocabulary
+
+    vocab = Vocabulary(brands={"road": "road", "stride": "stride"}, ambiguous_brands=frozenset({"road"}))
+    assert not parse_request("Road running shoes", [ent("brand", "road")], vocab).filters.brands
+    assert parse_request("running shoes by Road", [ent("brand", "Road")], vocab).filters.brands == {"road"}
+    assert parse_request("Stride running shoes", [ent("brand", "Stride")], vocab).filters.brands == {"stride"}
+    assert not parse_request("slippery trail shoes", [ent("brand", "slippery")], vocab).filters.brands

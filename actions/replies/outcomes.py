@@ -1,0 +1,46 @@
+"""What each reply did for the shopper, as one label in the bot message's metadata (``outcome``).
+
+Labels: ``products``, ``clarify``, ``not_carried``, ``service:<topic>``, ``handoff``, ``off_topic``,
+``smalltalk``, ``fallback``, ``error``. Analytics and staff hand-off read them; shoppers never see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+PRODUCTS = frozenset(
+    {"recommend", "details", "compare", "chosen", "cart", "cart_empty", "price", "availability", "answer"}
+)
+SMALLTALK = frozenset({"greet", "goodbye", "thanks", "help", "bot_challenge"})
+ERRORS = frozenset({"store_down", "search_down", "unknown_product"})
+FIXED = {
+    "out_of_scope": "off_topic",
+    "fallback": "fallback",
+    "not_carried": "not_carried",
+    "handoff": "handoff",
+    "privacy": "service:privacy",
+}
+OUTCOMES = (
+    "products",
+    "clarify",
+    "not_carried",
+    "service:<topic>",
+    "handoff",
+    "off_topic",
+    "smalltalk",
+    "fallback",
+    "error",
+)
+
+
+def outcome_of(act: str, facts: Mapping[str, Any]) -> str:
+    """The outcome label of a reply made for ``act`` (every act that is none of the others asks or repairs: clarify)."""
+    if act in PRODUCTS:
+        return "products"
+    if act in SMALLTALK:
+        return "smalltalk"
+    if act in ERRORS:
+        return "error"
+    if act == "service":
+        return f"service:{facts.get('topic') or 'general'}"
+    return FIXED.get(act, "clarify")

@@ -1,0 +1,70 @@
+"""Store-service questions, answered from the store's own policies; asking for a person."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from actions import constants as C
+from actions.base import ShopAction, Turn
+from actions.replies.facts import Facts
+from retrieval import facets
+from retrieval.policies import PolicyHit, answer_text, cite
+
+
+def best_section(turn: Turn, topic: str | None) -> PolicyHit | None:
+    """The policy section that answers the turn: the best match within ``topic`` (the intent's),
+    or the best overall for a policy question with no fixed topic."""
+    question = turn.text or turn.intent.replace("_", " ")
+    hits = turn.policies.search(question, k=len(turn.policies.sections))
+    if topic is None:
+        return hits[0] if hits else None
+    in_topic = [h for h in hits if h.section.topic == topic]
+    if in_topic:
+        return in_topic[0]
+    first = next((s for s in turn.policies.sections if s.topic == topic), None)
+    return PolicyHit(first, 0.0) if first is not None else None
+
+
+class ActionAnswerService(ShopAction):
+    """ "How long do refunds take?": the store policy's own words, and which policy they come from."""
+
+    def name(self) -> str:
+        return "action_answer_service"
+
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        topic = C.SERVICE_TOPICS.get(turn.intent)
+        hit = best_section(turn, topic)
+        if hit is None:
+            turn.say("fallback")
+            return []
+        facts: Facts = {
+            "topic": topic or hit.section.topic,
+            "answer": answer_text(hit),
+            "source": cite(hit),
+            "needs_order": (topic or hit.section.topic) in C.ORDER_TOPICS,
+        }
+        turn.say("service", facts)
+        return []
+
+
+class ActionHandoff(ShopAction):
+    """ "I want to talk to a person": where people can help today (the hand-off itself comes later)."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
+        return []
+
+
+class ActionPrivacy(ShopAction):
+    """ "What do you know about me?" / "forget me": what is kept, for how long, and what can be done today."""
+
+    def name(self) -> str:
+        return "action_privacy"
+
+    def act(self, turn: Turn) -> List[Dict[str, Any]]:
+        d = turn.settings.dialogue
+        turn.say("privacy", {"session_days": d.session_ttl_s // 86400, "cart_days": d.profile_ttl_s // 86400})
+        return []

@@ -1,0 +1,140 @@
+"""Which kind of product a request asks for, against the catalog's own taxonomy.
+
+    kinds = KindIndex.from_catalog(catalog)          # leaf categories + data/kinds.yml
+    m = kinds.recognise("a fast road bike for commuting")
+    m.kind, m.carried, m.confidence                  # "bikes", False, 1.0
+    kinds.recognise("shoes for running on trails")   # Kind "Running Shoes", carried
+
+A kind is named by one of its names: the catalog's leaf categories (and the other names
+shoppers use for them, from ``data/kinds.yml``), or a kind the store does not carry (same file).
+Names match on word stems in any order, so "shoes for running" names running shoes; the most
+specific name (most words) wins, so "bike helmet" beats "bike". ``confidence`` is the share of
+the request's product words that the winning name covers, damped for one-word names, so callers
+can tell "the request is about X" from "X is mentioned in passing".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+KINDS_PATH = Path(__file__).resolve().parent.parent / "data" / "kinds.yml"
+# words that never name a kind on their own
+_STOP = frozenset(
+    """
+a an the and or of for to in on at with my me i im i'm you your our we some any new good best nice pair
+pairs something anything looking look need want would like please get buy find show recommend suggest
+""".split()
+)
+
+_STEMMER: Any = None
+_LOCK = threading.Lock()
+
+
+def stem_words(text: str) -> List[str]:
+    """Snowball stems of the words of ``text``, in order (two letters and up: "tv" counts)."""
+    global _STEMMER
+    words = [w for w in re.findall(r"[a-z0-9]+", (text or "").lower().replace("-", " ")) if len(w) >= 2]
+    with _LOCK:
+        if _STEMMER is None:
+            import Stemmer
+
+            _STEMMER = Stemmer.Stemmer("english")
+        return list(_STEMMER.stemWords(words))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of product: a catalog leaf category (``carried``) or a kind the store does not sell."""
+
+    name: str  # the catalog's leaf category ("Running Shoes"), or the kind's plural ("bikes")
+    carried: bool
+    names: Tuple[Tuple[str, FrozenSet[str]], ...]  # (name as written, its stems)
+
+
+@dataclass(frozen=True)
+class KindMatch:
+    kind: Kind
+    said: str  # the name the request used ("road bike")
+    confidence: float  # 0..1
+
+    @property
+    def carried(self) -> bool:
+        return self.kind.carried
+
+
+def _load_yaml(path: Path) -> Dict[str, Any]:
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping with 'carried' and 'not_carried'")
+    return data
+
+
+def _names(words: Iterable[str]) -> Tuple[Tuple[str, FrozenSet[str]], ...]:
+    out = []
+    for w in words:
+        stems = frozenset(s for s in stem_words(str(w)) if s not in _STOP)
+        if stems:
+            out.append((str(w), stems))
+    return tuple(out)
+
+
+class KindIndex:
+    """The kinds of one catalog (what it carries) plus the kinds it does not carry."""
+
+    def __init__(self, kinds: Sequence[Kind]):
+        self.kinds = list(kinds)
+
+    @classmethod
+    def from_catalog(cls, catalog: Any, path: Optional[Path] = None) -> KindIndex:
+        data = _load_yaml(Path(path or KINDS_PATH))
+        leaves: Dict[str, str] = {}
+        for p in catalog.products:
+            if p.leaf_category:
+                leaves.setdefault(p.leaf_category.lower(), p.leaf_category)
+        extra = {str(k).lower(): v or [] for k, v in (data.get("carried") or {}).items()}
+        kinds = [Kind(leaf, True, _names([leaf, *extra.get(low, [])])) for low, leaf in sorted(leaves.items())]
+        carried_stems = {stems for k in kinds for _, stems in k.names}
+        for name, aliases in (data.get("not_carried") or {}).items():
+            names = tuple(n for n in _names([name, *(aliases or [])]) if n[1] not in carried_stems)
+            if names and str(name).lower() not in leaves:
+                kinds.append(Kind(str(name), False, names))
+        return cls(kinds)
+
+    def matches(self, text: str) -> List[KindMatch]:
+        """Every kind the text names, most specific first (then carried before not carried)."""
+        stems = [s for s in stem_words(text) if s not in _STOP]
+        present = set(stems)
+        if not present:
+            return []
+        found: List[Tuple[int, int, int, KindMatch]] = []
+        for kind in self.kinds:
+            best: Optional[Tuple[str, FrozenSet[str]]] = None
+            for said, need in kind.names:
+                if need <= present and (best is None or len(need) > len(best[1])):
+                    best = (said, need)
+            if best is None:
+                continue
+            n = len(best[1])
+            first = min(stems.index(s) for s in best[1])
+            confidence = min(1.0, n / max(1, min(len(present), 3))) if n < 2 else 1.0
+            found.append((-n, 0 if kind.carried else 1, first, KindMatch(kind, best[0], round(confidence, 3))))
+        found.sort(key=lambda t: t[:3])
+        return [m for *_, m in found]
+
+    def recognise(self, text: str) -> Optional[KindMatch]:
+        """The kind the request is about, or None when it names no kind this index knows."""
+        found = self.matches(text)
+        return found[0] if found else None
+
+    def related(self, match: KindMatch, limit: int = 3) -> List[Kind]:
+        """Carried kinds that share a word with a kind not carried ("bikes" -> Bike Helmet, Bike Lock)."""
+        words = {s for s in stem_words(match.said) if s not in _STOP}
+        out = [k for k in self.kinds if k.carried and k.names and k.names[0][1] & words]
+        return out[:limit]

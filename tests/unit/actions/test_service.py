@@ -1,0 +1,66 @@
+"""Store-service questions answered from data/policies/ (real MiniLM), a person asked for, privacy."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from action_helpers import Chat, services_for
+from actions.service import ActionAnswerService, ActionHandoff, ActionPrivacy
+from retrieval.memory import InMemoryRetriever
+
+
+@pytest.fixture(scope="module")
+def policies():
+    from retrieval.encoder import get_encoder
+    from retrieval.policies import PolicyIndex, load_policies
+
+    return PolicyIndex(load_policies(), get_encoder())
+
+
+@pytest.fixture
+def chat(retriever, store, policies):
+    services = services_for(retriever, store)
+    services.policies = policies
+    return Chat(services)
+
+
+@pytest.mark.parametrize("intent,text,topic", [
+    ("ask_returns", "can I send back shoes that don't fit?", "returns"),
+    ("ask_delivery", "do you ship to Alaska and what does it cost?", "delivery_area"),
+    ("ask_payment", "can I pay with PayPal?", "payment"),
+    ("ask_order_status", "where is my order 40213?", "order_status"),
+    ("ask_cancel_order", "I need to cancel my order", "cancel_order"),
+    ("ask_change_address", "I gave the wrong delivery address", "change_address"),
+    ("ask_stores", "when does the riverside store open on sunday?", "stores"),
+])
+def test_service_questions_get_the_policy_of_their_topic(chat, policies, intent, text, topic):
+    chat.run(ActionAnswerService, text, intent)
+    (msg,) = chat.messages
+    assert msg["outcome"] == f"service:{topic}" and not chat.cards
+    assert re.search(r"\(from our .+ (policy|list)\)", msg["text"]), msg["text"]
+    section_texts = " ".join(s.text for s in policies.sections if s.topic == topic)
+    for number in re.findall(r"\d+(?:[.:]\d+)?", msg["text"].split(" (from our")[0]):
+        assert number in section_texts, (number, msg["text"])  # every figure is the policy's own
+
+
+def test_a_question_about_one_order_says_what_is_needed_to_look_it_up(chat):
+    chat.run(ActionAnswerService, "where is my order 4021?", "ask_order_status")
+    assert "order number" in chat.text and "email" in chat.text
+
+
+def test_asking_for_a_person_says_where_people_can_help(store, policies):
+    from retrieval.catalog import load_catalog
+
+    demo = load_catalog("demo")
+    services = services_for(InMemoryRetriever(demo.products[:300], store_names=None), store)
+    chat = Chat(services)
+    chat.run(ActionHandoff, "I want to talk to a real person", "request_human")
+    assert chat.messages[0]["outcome"] == "handoff" and not chat.cards
+    assert "person" in chat.text
+
+
+def test_privacy_says_what_is_kept_and_for_how_long(chat):
+    chat.run(ActionPrivacy, "what do you know about me?", "ask_privacy")
+    assert chat.messages[0]["outcome"] == "service:privacy"
+    assert "7 days" in chat.text and "90 days" in chat.text

@@ -1,0 +1,55 @@
+"""Which kind of product a request names, against the demo catalog's taxonomy and data/kinds.yml."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.catalog import load_catalog
+from retrieval.kinds import KindIndex
+
+
+@pytest.fixture(scope="module")
+def kinds() -> KindIndex:
+    return KindIndex.from_catalog(load_catalog("demo"))
+
+
+@pytest.mark.parametrize("text,kind,carried", [
+    ("a fast road bike for my commute", "bikes", False),
+    ("I'm after a smartwatch that tracks sleep", "smartwatches", False),
+    ("which laptop is best for a student", "laptops", False),
+    ("a memory foam mattress for back pain", "mattresses", False),
+    ("I need a helmet for my bike", "Bike Helmet", True),  # the more specific name wins
+    ("shoes for running on trails", "Running Shoes", True),  # any word order
+    ("a road shoe with good cushioning", "Running Shoes", True),  # a shopper's name for the kind
+    ("something to keep my coffee hot on the go", "Travel Mug", True),
+    ("dishwasher tablets, lemon scent", "Dishwasher Tablets", True),
+    ("a new dishwasher for the kitchen", "large appliances", False),
+    ("electric kettles under $40", "Electric Kettle", True),
+])
+def test_the_kind_a_request_names(kinds, text, kind, carried):
+    m = kinds.recognise(text)
+    assert m is not None and (m.kind.name, m.carried) == (kind, carried), m
+
+
+@pytest.mark.parametrize("text", ["tiger", "what's the weather tomorrow", "", "🙂🙂", "x" * 10_000])
+def test_no_kind_is_invented(kinds, text):
+    assert kinds.recognise(text) is None
+
+
+def test_related_kinds_share_the_word_asked_for(kinds):
+    m = kinds.recognise("a gravel bike")
+    assert {k.name for k in kinds.related(m)} <= {"Bike Helmet", "Bike Lights", "Bike Lock"}
+    assert kinds.related(m)
+
+
+def test_the_not_carried_list_never_contradicts_the_catalog(tmp_path):
+    path = tmp_path / "kinds.yml"
+    path.write_text("carried: {}\nnot_carried:\n  tents: [tent]\n  kayaks: [kayak]\n")
+    k = KindIndex.from_catalog(load_catalog("demo"), path)
+    assert k.recognise("a two-person tent").carried  # the catalog sells tents: the list's entry is dropped
+    assert not k.recognise("an inflatable kayak").carried
+
+
+def test_every_catalog_kind_is_recognised_by_its_own_name(kinds):
+    for kind in [k for k in kinds.kinds if k.carried]:
+        m = kinds.recognise(kind.name)
+        assert m is not None and m.carried, kind.name
