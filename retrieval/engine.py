@@ -1,6 +1,6 @@
 """The search engine: query understanding -> FAISS + BM25 candidates -> filters -> fusion.
 
-engine = build_retriever()                 # once per process (cached)
+engine = build_retriever()                 # once per process (actions.services.Services)
 engine.search("amul ghee under 500")       # -> [Hit(product, score, why)]
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import lru_cache
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -369,21 +368,20 @@ def build_engine(
     return SearchEngine(catalog, index, get_encoder(encoder_name), fields=fields, fusion=fusion)
 
 
-_ENGINE_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _cached_engine(catalog: str, mapping: Optional[str], encoder: str, factory: str, cache_dir: str) -> SearchEngine:
-    cat = load_catalog(catalog, mapping=mapping)
-    if cat.errors:
-        log.warning("%d catalog rows skipped; first: %s", len(cat.errors), cat.errors[0])
-    return build_engine(cat, encoder_name=encoder, cache_dir=cache_dir, factory=factory)
-
-
-def build_retriever(settings=None) -> SearchEngine:
-    """The process's search engine for ``settings.catalog`` (built once, lazily)."""
+def build_retriever(settings: Any = None) -> SearchEngine:
+    """The search engine for ``settings.search`` (catalog, encoder, FAISS factory, GPU use): the index
+    is loaded from the cache, or built. Call once per process (the action server's ``Services`` does)."""
     from config import get_settings
 
     s = (settings or get_settings()).search
-    with _ENGINE_LOCK:
-        return _cached_engine(s.catalog, s.catalog_mapping, s.encoder, s.index_factory, str(s.cache_dir))
+    cat = load_catalog(s.catalog, mapping=s.catalog_mapping)
+    if cat.errors:
+        log.warning("%d catalog rows skipped; first: %s", len(cat.errors), cat.errors[0])
+    return build_engine(
+        cat,
+        encoder_name=s.encoder,
+        cache_dir=s.cache_dir,
+        factory=s.index_factory,
+        batch_size=s.encode_batch_size,
+        use_gpu=s.use_gpu,
+    )

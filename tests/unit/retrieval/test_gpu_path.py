@@ -104,9 +104,10 @@ def test_gpu_index_matches_the_cpu_one(factory):
             s2, r2 = gpu.search(v, 10, **kw)
             assert r1.tolist() == r2.tolist()
             assert np.abs(s1 - s2).max() <= 1e-3
+    resources = gpu._gpu_res
     gpu.add(_unit(2, 64, 6), [3000, 3001])
     gpu.remove([10])
-    assert gpu.on_gpu
+    assert gpu.on_gpu and gpu._gpu_res is resources  # re-synced with the same GPU resources
     _, rows = gpu.search(x[10], 5)
     assert 10 not in rows.tolist()
 

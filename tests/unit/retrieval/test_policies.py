@@ -128,7 +128,7 @@ def test_huge_and_odd_questions_do_not_crash(index):
     assert index.topic_of("x" * 10_000) is None
     hits = index.search("how long does delivery take? " * 400, k=2)
     assert len(hits) == 2 and hits[0].section.topic == "delivery_area"
-    assert index.search("\x00\u202e🧾 where is my order 4021?\x07", k=1)[0].section.topic == "order_status"
+    assert index.search("\x00\u202e🧾 has order 4021 shipped yet?\x07", k=1)[0].section.topic == "order_status"
     assert index.search("🙂🛒🎉", k=1) == [] or isinstance(index.search("🙂🛒🎉", k=1)[0], PolicyHit)
 
 
