@@ -55,10 +55,11 @@ def kind_of(turn: Turn, req: Request) -> Optional[KindMatch]:
 
 
 def unknown_kind(turn: Turn, req: Request) -> bool:
-    """A specific request whose product words name nothing the catalog has (no kind, no product named so)."""
+    """A specific request, naming no kind, whose product words describe nothing the catalog has."""
     if req.is_vague or not req.content_words:
         return False
-    return not turn.retriever.topicality.has_kind(stems(" ".join(req.content_words)))
+    # half of the request's product words must meet in one product ("hardest working man" is not Work Boots)
+    return turn.retriever.topicality.coverage(stems(" ".join(req.content_words))) < 0.5
 
 
 def say_not_carried(turn: Turn, match: Optional[KindMatch], said: str) -> List[Dict[str, Any]]:

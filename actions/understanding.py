@@ -116,14 +116,17 @@ def words(text: str) -> List[str]:
 
 
 def clearly_the_brand(brand: str, text: str, vocab: Vocabulary) -> bool:
-    """A catalog brand that is also an ordinary word counts as the brand only when said so:
-    "by Fresh", "from Road", "Fresh brand", "brand Trail"."""
-    if not vocab.brand_of(brand):
-        return False
-    if not vocab.is_ambiguous_brand(brand):
+    """Whether an NLU-tagged brand is meant as the brand. A catalog brand that is no ordinary word
+    always is; a catalog brand that is also an ordinary word ("fresh", "road"), or a name the catalog
+    lacks ("gucci", "slippery"), only when said so: "by X", "from X", "X brand", or written with a
+    capital inside the sentence ("a kettle like the Smeg ones")."""
+    if vocab.brand_of(brand) and not vocab.is_ambiguous_brand(brand):
         return True
-    b = re.escape(brand)
-    return bool(re.search(rf"\b(?:by|from|brand|make)\s+{b}\b|\b{b}\s+(?:brand|make)\b", normalize(text or "")))
+    b = re.escape(normalize(brand))
+    if re.search(rf"\b(?:by|from|brand|make)\s+{b}\b|\b{b}\s+(?:brand|make)\b", normalize(text or "")):
+        return True
+    words = (text or "").split()
+    return any(w.strip(".,!?;:'\"").lower() == normalize(brand) and w[:1].isupper() for w in words[1:])
 
 
 def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Optional[Vocabulary] = None) -> Request:
@@ -149,7 +152,7 @@ def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Opt
         if vocab is not None:
             # an NLU brand filters only when it is one of the catalog's brands, and a brand that is also
             # an ordinary word ("road", "fresh") only when the shopper clearly names it as the brand
-            brands = {vocab.brand_of(b) or "" for b in brands if clearly_the_brand(b, text, vocab)}
+            brands = {vocab.brand_of(b) or b for b in brands if clearly_the_brand(b, text, vocab)}
         brands = {b for b in brands if b}
         # an NLU brand is a filter only if the text does not negate it ("not samsung")
         low = normalize(text or "")

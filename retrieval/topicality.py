@@ -82,3 +82,16 @@ class Topicality:
         if not terms:
             return False
         return any(terms & own and terms <= own | desc for own, desc in self._index())
+
+    def coverage(self, terms: FrozenSet[str]) -> float:
+        """The largest share of ``terms`` one product holds in its name, category or description,
+        counting only products that hold at least one in their own name or category (0.0: none)."""
+        if not terms:
+            return 0.0
+        best = 0
+        for own, desc in self._index():
+            if terms & own:
+                best = max(best, len(terms & (own | desc)))
+                if best == len(terms):
+                    break
+        return best / len(terms)

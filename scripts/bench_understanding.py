@@ -256,9 +256,11 @@ def replay(stack: Any, rows: Sequence[Dict[str, Any]], threads: int, timeout: fl
     return [r for r in out if r is not None]
 
 
-def run_stack(helper: Any, rows: Sequence[Dict[str, Any]], args: argparse.Namespace, desc: str) -> Dict[str, Any]:
+def run_stack(
+    helper: Any, rows: Sequence[Dict[str, Any]], args: argparse.Namespace, desc: str, model: Optional[Path] = None
+) -> Dict[str, Any]:
     """Start a stack from ``helper`` (a module with DialogueStack + first_model_or_train), replay, stop it."""
-    model = helper.first_model_or_train()
+    model = model or helper.first_model_or_train()
     with tempfile.TemporaryDirectory(prefix="bench-understanding-") as tmp:
         kw = {"nlg": args.nlg} if "nlg" in inspect.signature(helper.DialogueStack).parameters else {}
         stack = helper.DialogueStack(Path(tmp), model, prefix="benchu", **kw)
@@ -490,10 +492,10 @@ def plot(now: Dict[str, Any], base: Optional[Dict[str, Any]], base_label: str, p
         ha="right",
         fontsize=8,
     )
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.18)
     ax.set_ylabel("share handled right")
     ax.set_title("Real shopper messages, one new conversation per message")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper center", ncol=2, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -534,6 +536,12 @@ def parse_args(argv: Optional[Iterable[str]] = None) -> argparse.Namespace:
         default="gpt2",
         choices=["gpt2", "templates"],
         help="reply mode of both stacks (gpt2 = what `make run` serves)",
+    )
+    ap.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="Rasa model of the working tree (default: the one for bot/, trained if missing)",
     )
     ap.add_argument("--baseline", default=DEFAULT_BASELINE, help="git revision to compare with")
     ap.add_argument("--no-baseline", action="store_true", help="measure the working tree only")
@@ -579,7 +587,7 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     from support import stack as helper
 
     t0 = time.perf_counter()
-    raw_now = run_stack(helper, rows, args, "now")
+    raw_now = run_stack(helper, rows, args, "now", args.model)
     now = score(raw_now["records"])
     now_meta = {"model": raw_now["model"], "seconds": round(time.perf_counter() - t0, 1)}
 

@@ -104,3 +104,5 @@ def test_nlu_brands_filter_only_when_the_catalog_has_them_and_the_shopper_means_
     assert parse_request("running shoes by Road", [ent("brand", "Road")], vocab).filters.brands == {"road"}
     assert parse_request("Stride running shoes", [ent("brand", "Stride")], vocab).filters.brands == {"stride"}
     assert not parse_request("slippery trail shoes", [ent("brand", "slippery")], vocab).filters.brands
+    assert parse_request("a kettle from gucci", [ent("brand", "gucci")], vocab).filters.brands == {"gucci"}
+    assert parse_request("I love the Smeg kettles", [ent("brand", "smeg")], vocab).filters.brands == {"smeg"}
