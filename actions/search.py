@@ -17,6 +17,7 @@ from actions.cards import button
 from actions.replies import compose, money
 from actions.replies.facts import Facts
 from actions.results import describe, show_results
+from actions.service import say_service, service_hit
 from actions.understanding import Request, entity_values, is_skip, number, parse_request
 from retrieval import facets
 from retrieval.kinds import KindMatch
@@ -104,6 +105,10 @@ class ActionAssessRequest(ShopAction):
             return [SlotSet(C.SLOT_VAGUE, False)] + reset_form()
         match = kind_of(turn, req)
         turn.store.clear_search(turn.sender)
+        if match is None and not req.is_vague and service_hit(turn, turn.text) is not None:
+            # "I need to cancel my order" sent here by the NLU: action_recommend answers from the policy
+            turn.store.save_context(turn.sender, SearchContext(query=req.text, service_question=turn.text[:500]))
+            return [SlotSet(C.SLOT_VAGUE, False)] + reset_form()
         if (match is not None and not match.carried) or (match is None and unknown_kind(turn, req)):
             # no questions: action_recommend, next, says plainly that the store doesn't carry it
             said = (turn.text or " ".join(entity_values(turn.entities, C.ENT_PRODUCT)) or req.text)[:200]
@@ -152,6 +157,12 @@ class ActionRecommend(ShopAction):
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         vocab = turn.retriever.vocab
         ctx = turn.store.get_context(turn.sender)
+        if ctx.service_question:
+            hit = service_hit(turn, ctx.service_question, 0.0)
+            turn.store.clear_search(turn.sender)
+            if hit is not None:
+                say_service(turn, hit)
+                return reset_form()
         if ctx.not_carried:
             return say_not_carried(turn, turn.retriever.kinds.recognise(ctx.not_carried), ctx.not_carried)
         f = ctx.get_filters()

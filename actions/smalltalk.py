@@ -9,6 +9,7 @@ from rasa_sdk.events import UserUtteranceReverted
 from actions.base import ShopAction, Turn
 from actions.results import describe
 from actions.search import kind_of, names_products, say_not_carried, start_search
+from actions.service import say_service, service_hit
 from actions.understanding import parse_request
 
 ACTS = {
@@ -32,6 +33,11 @@ class ActionSmalltalk(ShopAction):
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         act = ACTS.get(turn.intent, "fallback")
+        if turn.intent in ("nlu_fallback", "out_of_scope"):
+            hit = service_hit(turn, turn.text)
+            if hit is not None:  # "how long do refunds take?" the NLU could not place
+                say_service(turn, hit)
+                return []
         if turn.intent == "nlu_fallback":
             asked = kind_of(turn, parse_request(turn.text, turn.entities, turn.retriever.vocab))
             if asked is not None and not asked.carried:  # "a road bike?" NLU was unsure of

@@ -63,6 +63,7 @@ class SearchContext:
     price_preference: Optional[str] = None  # "low" | "high"
     anchor: Optional[str] = None  # leaf category of the first list: refinements stay in it
     not_carried: Optional[str] = None  # the request's words when it names a kind the store does not carry
+    service_question: Optional[str] = None  # a store-service question that reached the product search
 
     def get_filters(self) -> Filters:
         return filters_from_json(self.filters)

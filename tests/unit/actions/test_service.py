@@ -64,3 +64,28 @@ def test_privacy_says_what_is_kept_and_for_how_long(chat):
     chat.run(ActionPrivacy, "what do you know about me?", "ask_privacy")
     assert chat.messages[0]["outcome"] == "service:privacy"
     assert "7 days" in chat.text and "90 days" in chat.text
+
+
+def test_a_service_question_the_nlu_sent_to_the_product_search_is_answered_from_the_policy(chat):
+    from actions.search import ActionAssessRequest, ActionRecommend
+
+    chat.run(ActionAssessRequest, "I need to cancel my order", "search_product")
+    chat.run(ActionRecommend, "I need to cancel my order", "search_product")
+    assert [m["outcome"] for m in chat.messages] == ["service:cancel_order"] and not chat.cards
+
+
+def test_a_service_question_the_nlu_called_off_topic_is_answered_from_the_policy(chat):
+    from actions.smalltalk import ActionSmalltalk
+
+    chat.run(ActionSmalltalk, "what is your return policy?", "out_of_scope")
+    assert chat.messages[0]["outcome"] == "service:returns"
+    chat.run(ActionSmalltalk, "what's the capital of France", "out_of_scope")
+    assert chat.messages[0]["outcome"] == "off_topic"
+
+
+def test_product_requests_are_not_taken_for_service_questions(chat):
+    from actions.search import ActionAssessRequest, ActionRecommend
+
+    chat.run(ActionAssessRequest, "an electric kettle under $50", "search_product")
+    chat.run(ActionRecommend, "an electric kettle under $50", "search_product")
+    assert chat.cards and chat.messages[-1]["outcome"] == "products"
