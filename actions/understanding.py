@@ -115,18 +115,24 @@ def words(text: str) -> List[str]:
     return re.findall(r"[a-z0-9][a-z0-9'&-]*", normalize(text))
 
 
+PRICE_CUE = re.compile(
+    r"[$₹€£]|\b(?:dollars?|bucks|quid|rupees?|rs|usd|inr|eur|gbp|budget|price[sd]?|cost|spend|cheap|under|below|"
+    r"less|over|above|more than|around|about|max(?:imum)?|up to|within)\b",
+    re.IGNORECASE,
+)
+
+
 def clearly_the_brand(brand: str, text: str, vocab: Vocabulary) -> bool:
     """Whether an NLU-tagged brand is meant as the brand. A catalog brand that is no ordinary word
     always is; a catalog brand that is also an ordinary word ("fresh", "road"), or a name the catalog
-    lacks ("gucci", "slippery"), only when said so: "by X", "from X", "X brand", or written with a
-    capital inside the sentence ("a kettle like the Smeg ones")."""
+    lacks ("gucci", "slippery", "Trail" in "Trail running shoes"), only when said so: "by X", "from X",
+    "X brand"."""
     if vocab.brand_of(brand) and not vocab.is_ambiguous_brand(brand):
         return True
     b = re.escape(normalize(brand))
     if re.search(rf"\b(?:by|from|brand|make)\s+{b}\b|\b{b}\s+(?:brand|make)\b", normalize(text or "")):
         return True
-    words = (text or "").split()
-    return any(w.strip(".,!?;:'\"").lower() == normalize(brand) and w[:1].isupper() for w in words[1:])
+    return False
 
 
 def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Optional[Vocabulary] = None) -> Request:
@@ -136,7 +142,8 @@ def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Opt
     update: Dict[str, Any] = {}
     # Price bounds come from the text parser when it found any: DIET sometimes tags the
     # "500" of "under 500 rupees" as min_price, which would make min == max == 500.
-    if f.max_price is None and f.min_price is None:
+    if f.max_price is None and f.min_price is None and PRICE_CUE.search(text or ""):
+        # and only when the text speaks of money at all: "I'm 68 years old" is no price
         hi = number(first_entity(entities, C.ENT_MAX_PRICE))
         lo = number(first_entity(entities, C.ENT_MIN_PRICE))
         if hi is not None:
