@@ -31,8 +31,11 @@ def reset_form() -> List[Dict[str, Any]]:
 
 
 def with_kind(req: Request, match: KindMatch) -> Request:
-    """``req`` limited to the catalog kind it names: its leaf category becomes a hard filter."""
-    return replace(req, filters=req.filters.copy(update={"category": match.kind.name.lower()}))
+    """``req`` limited to the catalog kind it names: its leaf category becomes a hard filter, and the
+    kind's name leads the search words ("keep my coffee hot" searches travel mugs, by name too)."""
+    kind = match.kind.name.lower()
+    text = req.text if kind in req.text else f"{kind} {req.text}".strip()
+    return replace(req, text=text, filters=req.filters.copy(update={"category": kind}))
 
 
 def start_search(turn: Turn, req: Request) -> None:
@@ -114,9 +117,9 @@ class ActionAssessRequest(ShopAction):
             said = (turn.text or " ".join(entity_values(turn.entities, C.ENT_PRODUCT)) or req.text)[:200]
             turn.store.save_context(turn.sender, SearchContext(query=req.text, not_carried=said))
             return [SlotSet(C.SLOT_VAGUE, False)] + reset_form()
-        ctx = SearchContext(query=req.text, hint=" ".join(req.hint_words), price_preference=req.price_preference)
         if match is not None and not req.filters.category:
             req = with_kind(req, match)
+        ctx = SearchContext(query=req.text, hint=" ".join(req.hint_words), price_preference=req.price_preference)
         ctx.set_filters(req.filters)
         turn.store.save_context(turn.sender, ctx)
         f = req.filters

@@ -89,3 +89,18 @@ def test_product_requests_are_not_taken_for_service_questions(chat):
     chat.run(ActionAssessRequest, "an electric kettle under $50", "search_product")
     chat.run(ActionRecommend, "an electric kettle under $50", "search_product")
     assert chat.cards and chat.messages[-1]["outcome"] == "products"
+
+
+def test_a_need_described_in_words_reaches_the_kind_that_meets_it(store):
+    """ "keep my coffee hot on my commute" names Travel Mug by what it does: travel mugs are shown."""
+    from action_helpers import P
+    from actions.search import ActionAssessRequest, ActionRecommend
+
+    mugs = ["Home & Kitchen", "Drinkware", "Travel Mug"]
+    items = [P("m1", "Steelcraft Insulated Travel Mug 450 ml", "Steelcraft", 19.0, mugs, 4.5),
+             P("m2", "Trailhead Travel Mug with Lid", "Trailhead", 14.0, mugs, 4.1),
+             P("c1", "Morning Roast Ground Coffee", "Morning Roast", 8.0, ["Grocery", "Coffee", "Ground Coffee"], 4.4)]
+    chat = Chat(services_for(InMemoryRetriever(items), store))
+    chat.run(ActionAssessRequest, "something to keep my coffee hot on my commute", "search_product")
+    chat.run(ActionRecommend, "something to keep my coffee hot on my commute", "search_product")
+    assert chat.cards and all("Travel Mug" in c["category"] for c in chat.cards)
