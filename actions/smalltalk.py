@@ -10,7 +10,8 @@ from actions.base import ShopAction, Turn
 from actions.results import describe
 from actions.search import kind_of, names_products, say_not_carried, start_search
 from actions.service import say_service, service_hit
-from actions.understanding import parse_request
+from actions.understanding import asks_for_person, parse_request
+from retrieval import facets
 
 ACTS = {
     "greet": "greet",
@@ -33,6 +34,9 @@ class ActionSmalltalk(ShopAction):
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         act = ACTS.get(turn.intent, "fallback")
+        if turn.intent in ("bot_challenge", "nlu_fallback", "out_of_scope") and asks_for_person(turn.text):
+            turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
+            return []
         if turn.intent in ("nlu_fallback", "out_of_scope"):
             hit = service_hit(turn, turn.text)
             if hit is not None:  # "how long do refunds take?" the NLU could not place

@@ -309,3 +309,16 @@ def quantity(entities: Sequence[Dict[str, Any]], text: str) -> int:
     if q is None:
         return 1
     return int(max(1, min(C.MAX_QUANTITY, q)))
+
+
+PERSON_RE = re.compile(
+    r"\b(?:talk|speak|chat|connect|transfer|put me through|get me)\b.{0,40}\b(?:person|human|agent|someone|somebody|"
+    r"staff|representative|team|manager|operator)\b|\b(?:customer|consumer) (?:care|service|support)\b|"
+    r"\bcall (?:center|centre)\b|\bhelpline\b|\b(?:phone|contact) number\b|\byour number\b|\bcall me\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether a message asks to reach a person ("I want to talk to a real person", "customer care number")."""
+    return bool(PERSON_RE.search(text or ""))

@@ -174,3 +174,11 @@ def test_a_question_is_answered_with_the_products_own_text(chat, retriever):
 def test_a_question_before_anything_was_shown(chat):
     chat.run(ActionAnswerQuestion, "is it waterproof?", "ask_product_question")
     assert "haven't shown you any products" in chat.text
+
+
+def test_asking_for_a_person_gets_the_hand_off_reply_whatever_the_nlu_said(chat):
+    for intent in ("bot_challenge", "out_of_scope", "nlu_fallback"):
+        chat.run(ActionSmalltalk, "I want to talk to a real person", intent)
+        assert chat.messages[0]["outcome"] == "handoff" and "person" in chat.text and not chat.cards
+    chat.run(ActionSmalltalk, "are you a bot?", "bot_challenge")
+    assert chat.messages[0]["outcome"] == "smalltalk"

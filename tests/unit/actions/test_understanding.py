@@ -111,3 +111,14 @@ def test_nlu_brands_filter_only_when_the_catalog_has_them_and_the_shopper_means_
 def test_an_nlu_price_needs_money_in_the_text():
     assert parse_request("running shoes, I'm 68 years old", [ent("min_price", "68")]).filters.min_price is None
     assert parse_request("running shoes, budget 68", [ent("max_price", "68")]).filters.max_price == 68
+
+
+@pytest.mark.parametrize("text,person", [
+    ("I want to talk to a real person", True), ("can I speak with someone from customer service", True),
+    ("what's your phone number", True), ("customer care number please", True), ("call me back", True),
+    ("are you a bot?", False), ("talk me through the kettles", False), ("I need a phone case", False),
+])
+def test_asking_for_a_person(text, person):
+    from actions.understanding import asks_for_person
+
+    assert asks_for_person(text) is person
