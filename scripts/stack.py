@@ -317,8 +317,8 @@ def start_stack(s: DialogueSettings, procs: Dict[str, subprocess.Popen], setup: 
 
 
 def print_urls(s: DialogueSettings, redis_url: str, staff_pin: Optional[str] = None, generated_pin: bool = False) -> None:
-    from shopper.store import redact
     from channels.pages import urls_text as web_urls_text
+    from shopper.store import redact
 
     base = f"http://{s.host}:{s.rasa_port}"
     print(f"""
@@ -397,7 +397,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     s = get_settings().dialogue
     for name in ("stack", "redis", "actions", "rasa"):
         pid = read_pid(pidfile(s, name))
-        print(f"{name:8s} {'running (pid %d)' % pid if pid else 'stopped'}")
+        print(f"{name:8s} {f'running (pid {pid})' if pid else 'stopped'}")
     return 0
 
 

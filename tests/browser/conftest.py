@@ -22,7 +22,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 
-from browser_env import IDLE_TIMEOUT_S, KIOSK_STORE, VENDOR, browser_missing  # noqa: E402
+from browser_env import VENDOR, browser_missing  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ import re
 import urllib.request
 
 import pytest
+from browser_env import IDLE_TIMEOUT_S, KIOSK_STORE
 
 from actions.replies import money
-from browser_env import IDLE_TIMEOUT_S, KIOSK_STORE
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-
 from browser_env import IDLE_TIMEOUT_S, KIOSK_STORE
 
 pytestmark = pytest.mark.slow

@@ -32,12 +32,12 @@ def check_recommendations(reply, catalog, max_price=None, type_=None, exclude=()
         if type_:
             assert p.leaf_category == type_, (p.name, p.category)
         assert c["id"] not in exclude, "a product was shown twice"
-        line = next(l for l in text.splitlines() if l.startswith(f"{c['position']}. "))
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"{c['position']}. "))
         assert p.name in line and p.brand in line and c["reason"] and c["reason"] in line
         prices = listed_prices(line)
         assert prices[0] == p.price, (line, p.price)          # the price stated is the catalog's
         assert all(x == p.list_price for x in prices[1:]), line  # any other is its list price
-    assert len([l for l in text.splitlines() if re.match(r"^\d+\. ", l)]) == len(shown)
+    assert len([ln for ln in text.splitlines() if re.match(r"^\d+\. ", ln)]) == len(shown)
     return shown
 
 
@@ -72,7 +72,7 @@ def test_six_turn_conversation(stack, catalog):
     # 6: stock and aisle come from the catalog
     r = stack.send(me, f'/ask_availability{{"product_id":"{first[0]["id"]}"}}')
     p = catalog.get(first[0]["id"])
-    for sid, st in p.stock.items():
+    for _sid, st in p.stock.items():
         if st.quantity > 0:
             assert f"{st.quantity} in stock" in texts(r) and st.aisle in texts(r)
     # the session lives in Redis

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from support.stack import cards, texts
 from channels.rasa_plugins import NO_REPLY_TEXT, STORE_DOWN_TEXT
+from support.stack import cards, texts
 
 pytestmark = pytest.mark.slow
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from action_helpers import Chat, products, services_for
+
 from retrieval.memory import InMemoryRetriever
 from shopper.memory import MemoryShopperStore
 from shopper.store import RedisShopperStore

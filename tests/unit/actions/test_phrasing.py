@@ -6,8 +6,8 @@ import threading
 from typing import Any, Dict
 
 import pytest
-
 from action_helpers import Chat, products, services_for
+
 from actions.cards import product_facts
 from actions.replies import compose
 from actions.replies import plans as phrasing

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 from action_helpers import Chat, ent, services_for
+
 from actions.cart import ActionChoose, ActionShowCart
-from actions.products import (ActionAnswerQuestion, ActionCheckAvailability, ActionCompare, ActionShowDetails,
-                              ActionTellPrice)
+from actions.products import (
+    ActionAnswerQuestion,
+    ActionCheckAvailability,
+    ActionCompare,
+    ActionShowDetails,
+    ActionTellPrice,
+)
 from actions.search import ActionAssessRequest, ActionRecommend
 from actions.smalltalk import ActionDefaultFallback, ActionSmalltalk
 

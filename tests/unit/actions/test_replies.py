@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from action_helpers import Chat, products, services_for
+
 from actions.replies import compose, money
 from actions.replies.templates import TEMPLATES
 from actions.search import ActionAssessRequest, ActionRecommend

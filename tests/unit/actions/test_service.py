@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from action_helpers import Chat, services_for
+
 from actions.service import ActionAnswerService, ActionHandoff, ActionPrivacy
 from retrieval.memory import InMemoryRetriever
 
@@ -94,6 +94,7 @@ def test_product_requests_are_not_taken_for_service_questions(chat):
 def test_a_need_described_in_words_reaches_the_kind_that_meets_it(store):
     """ "keep my coffee hot on my commute" names Travel Mug by what it does: travel mugs are shown."""
     from action_helpers import P
+
     from actions.search import ActionAssessRequest, ActionRecommend
 
     mugs = ["Home & Kitchen", "Drinkware", "Travel Mug"]

@@ -4,9 +4,15 @@ from __future__ import annotations
 import re
 
 from action_helpers import ent
+
 from actions.refine import ActionRefine
-from actions.search import (ActionAskNeedBrand, ActionAskNeedBudget, ActionAskNeedCategory, ActionAssessRequest,
-                            ActionRecommend)
+from actions.search import (
+    ActionAskNeedBrand,
+    ActionAskNeedBudget,
+    ActionAskNeedCategory,
+    ActionAssessRequest,
+    ActionRecommend,
+)
 
 PRICE = re.compile(r"\$(\d[\d,]*\.\d\d)")
 
@@ -26,7 +32,7 @@ def test_specific_request_searches_at_once_and_shows_three_with_reasons(chat, re
     for c in cards:
         p = retriever.get(c["id"])
         assert p.price <= 50 and "Electric Kettle" in p.category
-        line = next(l for l in chat.text.splitlines() if l.startswith(f"{c['position']}. "))
+        line = next(ln for ln in chat.text.splitlines() if ln.startswith(f"{c['position']}. "))
         assert p.name in line and p.brand in line and f"${p.price:,.2f}" in line
         assert "(" in line and c["reason"], "each product carries a reason"
         assert c["currency"] == "USD" and c["image"] and "stock" in c
@@ -188,9 +194,9 @@ def test_form_validation_ignores_slots_cleared_before_activation(retriever, stor
 
 
 def test_budget_answer_without_a_number_is_asked_again(retriever, store):
+    from action_helpers import make_tracker
     from rasa_sdk.executor import CollectingDispatcher
 
-    from action_helpers import make_tracker
     from actions.search import ValidateShoppingForm
 
     d = CollectingDispatcher()

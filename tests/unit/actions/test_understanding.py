@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from action_helpers import ent
+
 from actions.understanding import is_skip, number, parse_request, quantity, refinements, resolve_reference
 
 

@@ -13,9 +13,9 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Turn
-from actions.cards import card, product_buttons, product_facts, recommendation_buttons, reason_for
-from retrieval.schema import Product, StoreStock
+from actions.cards import card, product_buttons, product_facts, reason_for, recommendation_buttons
 from channels import render as channels
+from retrieval.schema import Product, StoreStock
 
 STORES = {"downtown": "Downtown", "riverside": "Riverside", "eastgate": "Eastgate"}
 

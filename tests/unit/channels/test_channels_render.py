@@ -44,7 +44,7 @@ def test_telegram_text_and_buttons_within_limits(recommend, tokens):
     assert msg["button_type"] == "vertical"  # 7 buttons: one per row
     assert [b["title"] for b in msg["buttons"]] == ["More about #1", "More about #2", "More about #3", "Cheaper",
                                                     "Other brands", "Show more", "Compare"]
-    for b, orig in zip(msg["buttons"], recommend["buttons"]):
+    for b, orig in zip(msg["buttons"], recommend["buttons"], strict=False):
         assert len(b["payload"].encode()) <= 64 and len(b["title"].encode()) <= 64
         assert tokens.expand(b["payload"]) == orig["payload"]
     # short payloads go as they are; the long one became a token
@@ -75,7 +75,7 @@ def test_slack_blocks_within_limits(recommend):
     assert section == {"type": "section", "text": {"type": "plain_text", "text": recommend["text"]}}
     assert len(section["text"]["text"]) <= 3000
     assert actions["type"] == "actions" and len(actions["elements"]) == 7
-    for i, (el, orig) in enumerate(zip(actions["elements"], recommend["buttons"])):
+    for i, (el, orig) in enumerate(zip(actions["elements"], recommend["buttons"], strict=False)):
         assert el == {"type": "button", "text": {"type": "plain_text", "text": orig["title"]},
                       "value": orig["payload"], "action_id": f"button_{i}"}
     # the notification text is mrkdwn: & < > escaped
@@ -101,7 +101,7 @@ def test_facebook_many_buttons_become_quick_replies(recommend):
     assert set(msg) == {"text", "quick_replies"}
     assert msg["text"] == recommend["text"] and len(msg["text"]) <= 2000
     assert len(msg["quick_replies"]) == 7
-    for q, orig in zip(msg["quick_replies"], recommend["buttons"]):
+    for q, orig in zip(msg["quick_replies"], recommend["buttons"], strict=False):
         assert q == {"content_type": "text", "title": orig["title"], "payload": orig["payload"]}
         assert len(q["title"]) <= 20 and len(q["payload"]) <= 1000
     no_card_json([msg])

@@ -28,10 +28,17 @@ from rasa.core.channels.slack import SlackBot
 from rasa.core.channels.telegram import TelegramOutput
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.render import ButtonTokens
-from channels.messaging import (EXPIRED_TEXT, GuardedFacebookInput, GuardedSlackInput, GuardedTelegramInput,
-                               ShopMessengerBot, ShopSlackBot, ShopTelegramOutput)
+from channels.messaging import (
+    EXPIRED_TEXT,
+    GuardedFacebookInput,
+    GuardedSlackInput,
+    GuardedTelegramInput,
+    ShopMessengerBot,
+    ShopSlackBot,
+    ShopTelegramOutput,
+)
 from channels.rasa_plugins import NO_REPLY_TEXT
+from channels.render import ButtonTokens
 
 TG_TOKEN = "123456789:AAFakeTokenForUnitTests_abcdefghijklmno"
 SLACK_TOKEN = "xoxb-000000000000-000000000000-FakeTokenForTests"
@@ -124,7 +131,7 @@ def test_telegram_output_sends_text_and_an_inline_keyboard(recommend, telegram_a
                                                     "Other brands", "Show more", "Compare"]
     data = [row[0]["callback_data"] for row in keyboard]
     assert data[0] == '/ask_details{"product_id":"D01134"}' and data[3] == '/refine{"refinement":"cheaper"}'
-    assert all(len(d.encode()) <= 64 and len(r[0]["text"].encode()) <= 64 for d, r in zip(data, keyboard))
+    assert all(len(d.encode()) <= 64 and len(r[0]["text"].encode()) <= 64 for d, r in zip(data, keyboard, strict=False))
     assert tokens.expand(data[2]) == '/ask_details{"product_id":"BB-10000219-ORGANIC-SANDALWOOD-AMBER"}'
     leak_free(telegram_api)
 

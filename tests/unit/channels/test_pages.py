@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.catalog import Catalog
-from retrieval.schema import Product, StoreStock
 from channels import pages as W
 from config import DialogueSettings, Settings, WebSettings
+from retrieval.catalog import Catalog
+from retrieval.schema import Product, StoreStock
 from support.redis_process import free_port_fixture, redis_client, redis_server  # noqa: F401
 
 STORES = [

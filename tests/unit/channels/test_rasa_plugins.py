@@ -10,8 +10,16 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.rasa_plugins import (NO_REPLY_TEXT, STORE_DOWN_TEXT, RedisUnavailableError, StrictRedisTrackerStore,
-                              UrlRedisLockStore, assert_redis_backed, guard, redis_kwargs)
+from channels.rasa_plugins import (
+    NO_REPLY_TEXT,
+    STORE_DOWN_TEXT,
+    RedisUnavailableError,
+    StrictRedisTrackerStore,
+    UrlRedisLockStore,
+    assert_redis_backed,
+    guard,
+    redis_kwargs,
+)
 
 
 def test_redis_kwargs_from_url():

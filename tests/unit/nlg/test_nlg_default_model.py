@@ -6,8 +6,8 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nlg import guard
 from config import NLGSettings
+from nlg import guard
 from nlg.phraser import ModelPhraser
 from nlg.synth import TRICKY_NAMES, facts_for_frame
 

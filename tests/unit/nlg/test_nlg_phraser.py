@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nlg import guard
 from config import NLGSettings
+from nlg import guard
 
 # The property test below draws its examples from a hash of its own source (derandomized):
 # this alias keeps its body, and so its examples, as they were before the settings moved.
 NLGConfig = NLGSettings
 from nlg.model import Candidate, PhraseTimeout, rank
-from nlg.phraser import ModelPhraser, Reply, TemplatePhraser
+from nlg.phraser import ModelPhraser, TemplatePhraser
 from nlg.synth import facts_for_frame
 
 FACTS = {"products": [{"name": "Trail Runner 2", "brand": "Stride", "price": 59.5},

@@ -5,7 +5,6 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
 

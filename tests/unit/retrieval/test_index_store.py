@@ -4,7 +4,6 @@ import hashlib
 import json
 
 import numpy as np
-import pytest
 
 from retrieval.catalog import Catalog
 from retrieval.index_store import open_index
