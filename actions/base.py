@@ -110,10 +110,12 @@ class Turn:
         self.dispatcher.utter_message(**kwargs)
         return text
 
-    def shown_products(self) -> List[Product]:
-        """The last shown list, in order (ids no longer in the catalog are dropped)."""
+    def shown_products(self, before: bool = False) -> List[Product]:
+        """The last shown list (``before``: the one shown before it), in order; ids no longer in the
+        catalog are dropped."""
         out = []
-        for pid in self.store.get_shown(self.sender):
+        ids = self.store.get_shown_before(self.sender) if before else self.store.get_shown(self.sender)
+        for pid in ids:
             try:
                 out.append(self.retriever.get(pid))
             except UnknownProductError:

@@ -29,8 +29,10 @@ def referenced(turn: Turn, allow_all: bool = False) -> Optional[List[Product]]:
         turn.say("nothing_shown")
         return None
     if ref.out_of_range is not None:
-        turn.say("out_of_range", {"asked": ref.out_of_range, "shown": len(shown)})
-        return None
+        earlier = from_earlier_list(turn, ref.out_of_range, len(shown))
+        if earlier is None:
+            turn.say("out_of_range", {"asked": ref.out_of_range, "shown": len(shown)})
+        return earlier
     if ref.positions:
         return [shown[i] for i in ref.positions]
     if ref.plural and allow_all:
@@ -46,6 +48,16 @@ def referenced(turn: Turn, allow_all: bool = False) -> Optional[List[Product]]:
         return [turn.retriever.get(focus)]
     turn.say("which_one", {"shown": len(shown)})
     return None
+
+
+def from_earlier_list(turn: Turn, asked: int, shown: int) -> Optional[List[Product]]:
+    """"The 2nd one" after a shorter list: the list shown before it has a 2nd, so that is the one meant;
+    say so, so the shopper can correct it."""
+    before = turn.shown_products(before=True)
+    if not 1 <= asked <= len(before):
+        return None
+    turn.say("earlier_list", {"asked": asked, "shown": shown, "earlier": len(before), "name": before[asked - 1].name})
+    return [before[asked - 1]]
 
 
 def focus_on(turn: Turn, product: Product) -> None:

@@ -7,6 +7,7 @@ from typing import Any, Dict, List
 from actions import constants as C
 from actions.base import ShopAction, Turn
 from actions.results import show_results
+from actions.products import from_earlier_list
 from actions.search import kind_of, reset_form, say_not_carried, start_search
 from actions.understanding import parse_request, refinements, resolve_reference
 
@@ -49,10 +50,13 @@ class ActionRefine(ShopAction):
         if req.filters.brands:  # naming a brand again undoes an earlier "other brands"
             f = f.copy(update={"exclude_brands": frozenset(f.exclude_brands - req.filters.brands)})
         ref = resolve_reference(turn.entities, turn.text, len(shown), [p.name for p in shown])
+        earlier = None
         if ref.out_of_range is not None:
-            turn.say("out_of_range", {"asked": ref.out_of_range, "shown": len(shown)})
-            return []
-        targets = [shown[i] for i in ref.positions] or shown
+            earlier = from_earlier_list(turn, ref.out_of_range, len(shown))
+            if earlier is None:
+                turn.say("out_of_range", {"asked": ref.out_of_range, "shown": len(shown)})
+                return []
+        targets = earlier or [shown[i] for i in ref.positions] or shown
         if ref.product_ids:
             targets = [turn.retriever.get(pid) for pid in ref.product_ids]
         priced = [p.price for p in targets if p.price is not None]

@@ -30,14 +30,19 @@ pairs something anything looking look need want would like please get buy find s
 """.split()
 )
 
+# function words that share a stem with a kind ("can you..." is not "Canned Goods"); dropped before stemming
+_FUNCTION_WORDS = frozenset("can could will would may might must shall should do does did is are was were be".split())
+
 _STEMMER: Any = None
 _LOCK = threading.Lock()
 
 
-def stem_words(text: str) -> List[str]:
+def stem_words(text: str, drop_function_words: bool = False) -> List[str]:
     """Snowball stems of the words of ``text``, in order (two letters and up: "tv" counts)."""
     global _STEMMER
     words = [w for w in re.findall(r"[a-z0-9]+", (text or "").lower().replace("-", " ")) if len(w) >= 2]
+    if drop_function_words:
+        words = [w for w in words if w not in _FUNCTION_WORDS]
     with _LOCK:
         if _STEMMER is None:
             import Stemmer
@@ -109,7 +114,7 @@ class KindIndex:
 
     def matches(self, text: str) -> List[KindMatch]:
         """Every kind the text names, most specific first (then carried before not carried)."""
-        stems = [s for s in stem_words(text) if s not in _STOP]
+        stems = [s for s in stem_words(text, drop_function_words=True) if s not in _STOP]
         present = set(stems)
         if not present:
             return []

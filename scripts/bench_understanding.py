@@ -394,8 +394,8 @@ def shown(rec: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def score(records: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
-    """Per class: n, right, share, errors/empty, example failures; macro over classes; turn latency."""
+def score(records: Sequence[Dict[str, Any]], examples: int = EXAMPLES_PER_CLASS) -> Dict[str, Any]:
+    """Per class: n, right, share, errors/empty, up to ``examples`` failures; macro over classes; turn latency."""
     classes: Dict[str, Dict[str, Any]] = {}
     for rec in records:
         v = judge(rec["expect"], rec.get("replies") or [], rec.get("outcomes") or [])
@@ -406,7 +406,7 @@ def score(records: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
         c["n"] += 1
         c["right"] += int(v["ok"])
         c["errors"] += int(v["error"])
-        if not v["ok"] and len(c["failures"]) < EXAMPLES_PER_CLASS:
+        if not v["ok"] and len(c["failures"]) < examples:
             c["failures"].append(
                 {"id": rec["id"], "text": rec["text"], "expected": rec["expect"], "why": v["why"], "shown": shown(rec)}
             )
@@ -529,6 +529,7 @@ def parse_args(argv: Optional[Iterable[str]] = None) -> argparse.Namespace:
     ap.add_argument("--limit", type=int, default=None, help="only the first N messages (after --sample)")
     ap.add_argument("--sample", type=int, default=None, help="N messages stratified by label (seeded)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--failures", type=int, default=EXAMPLES_PER_CLASS, help="failed messages kept per class")
     ap.add_argument("--threads", type=int, default=4, help="messages in flight at once")
     ap.add_argument("--timeout", type=float, default=60, help="seconds per message")
     ap.add_argument(
@@ -578,7 +579,7 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
         base_label = args.baseline
         try:
             raw = run_baseline(args.baseline, rows, args, search.shared_dir)
-            base_run = score(raw["records"])
+            base_run = score(raw["records"], args.failures)
             base_meta = {k: raw.get(k) for k in ("rev", "commit", "model", "helper", "seconds")}
         except Exception as e:  # noqa: BLE001 - report "now" even when the old tree cannot run
             base_meta = {"rev": args.baseline, "failed": repr(e)[:4000]}
@@ -588,7 +589,7 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
 
     t0 = time.perf_counter()
     raw_now = run_stack(helper, rows, args, "now", args.model)
-    now = score(raw_now["records"])
+    now = score(raw_now["records"], args.failures)
     now_meta = {"model": raw_now["model"], "seconds": round(time.perf_counter() - t0, 1)}
 
     measured_at = time.strftime("%Y-%m-%d %H:%M:%S")

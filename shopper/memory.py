@@ -13,6 +13,7 @@ class MemoryShopperStore:
     def __init__(self) -> None:
         self.ctx: Dict[str, str] = {}
         self.shown: Dict[str, List[str]] = {}
+        self.shown_before: Dict[str, List[str]] = {}
         self.seen: Dict[str, Set[str]] = {}
         self.cart: Dict[str, Dict[str, int]] = {}
         self.profile: Dict[str, Dict[str, str]] = {}
@@ -35,17 +36,24 @@ class MemoryShopperStore:
 
     def clear_search(self, sender: str) -> None:
         self._check()
-        for d in (self.ctx, self.shown, self.seen):
+        for d in (self.ctx, self.shown, self.shown_before, self.seen):
             d.pop(sender, None)
 
     def set_shown(self, sender: str, ids: Sequence[str]) -> None:
         self._check()
+        before = self.shown.get(sender, [])
+        if before and before != [str(i) for i in ids]:
+            self.shown_before[sender] = before
         self.shown[sender] = [str(i) for i in ids]
         self.seen.setdefault(sender, set()).update(self.shown[sender])
 
     def get_shown(self, sender: str) -> List[str]:
         self._check()
         return list(self.shown.get(sender, []))
+
+    def get_shown_before(self, sender: str) -> List[str]:
+        self._check()
+        return list(self.shown_before.get(sender, []))
 
     def get_seen(self, sender: str) -> Set[str]:
         self._check()

@@ -8,6 +8,7 @@ key                                   type    value
 ====================================  ======  =====================================================
 ``P:shopper:S:ctx``                   string  JSON ``SearchContext``: query, filters, offer, focus
 ``P:shopper:S:shown``                 string  JSON list of the product ids shown last, in order
+``P:shopper:S:shown_before``          string  JSON list of the ids of the list shown before that one
 ``P:shopper:S:seen``                  set     every product id shown since the search began
 ``P:shopper:S:cart``                  hash    product id -> quantity
 ``P:shopper:S:profile``               hash    field -> value (e.g. ``store``, ``liked_brands``)
@@ -115,6 +116,7 @@ class ShopperStore(Protocol):
     def clear_search(self, sender: str) -> None: ...
     def set_shown(self, sender: str, ids: Sequence[str]) -> None: ...
     def get_shown(self, sender: str) -> List[str]: ...
+    def get_shown_before(self, sender: str) -> List[str]: ...
     def get_seen(self, sender: str) -> Set[str]: ...
     def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]: ...
     def get_cart(self, sender: str) -> Dict[str, int]: ...
@@ -180,11 +182,14 @@ class RedisShopperStore:
         self._call(self.r.set, self.key(sender, "ctx"), ctx.to_json(), ex=self.session_ttl_s)
 
     def clear_search(self, sender: str) -> None:
-        self._call(self.r.delete, *(self.key(sender, w) for w in ("ctx", "shown", "seen")))
+        self._call(self.r.delete, *(self.key(sender, w) for w in ("ctx", "shown", "shown_before", "seen")))
 
     def set_shown(self, sender: str, ids: Sequence[str]) -> None:
         ids = [str(i) for i in ids]
+        before = self.get_shown(sender)
         pipe = self.r.pipeline(transaction=True)
+        if before and before != ids:  # "the 2nd one" after a shorter list may mean this one's second
+            pipe.set(self.key(sender, "shown_before"), json.dumps(before), ex=self.session_ttl_s)
         pipe.set(self.key(sender, "shown"), json.dumps(ids), ex=self.session_ttl_s)
         if ids:
             pipe.sadd(self.key(sender, "seen"), *ids)
@@ -192,7 +197,13 @@ class RedisShopperStore:
         self._call(pipe.execute)
 
     def get_shown(self, sender: str) -> List[str]:
-        raw = self._call(self.r.get, self.key(sender, "shown"))
+        return self._id_list(sender, "shown")
+
+    def get_shown_before(self, sender: str) -> List[str]:
+        return self._id_list(sender, "shown_before")
+
+    def _id_list(self, sender: str, what: str) -> List[str]:
+        raw = self._call(self.r.get, self.key(sender, what))
         try:
             return [str(i) for i in json.loads(raw)] if raw else []
         except ValueError:

@@ -256,6 +256,10 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
         if f["shown"] > 1
         else 'I only showed you one product — say "that one".'
     ),
+    "earlier_list": lambda f: (
+        f"I showed you only {f['shown']} just now, so I take it you mean number {f['asked']} "
+        f"of the {f['earlier']} before that: {f['name']}."
+    ),
     "which_one": lambda f: f'Which one do you mean? Say a number from 1 to {f["shown"]}, e.g. "the second one".',
     "unknown_product": lambda f: (
         f'I can\'t find a product with id "{f["product_id"]}" in the catalog. Pick one from the list, or search again.'

@@ -188,3 +188,27 @@ def test_asking_for_a_person_gets_the_hand_off_reply_whatever_the_nlu_said(chat)
         assert chat.messages[0]["outcome"] == "handoff" and "person" in chat.text and not chat.cards
     chat.run(ActionSmalltalk, "are you a bot?", "bot_challenge")
     assert chat.messages[0]["outcome"] == "smalltalk"
+
+
+def test_second_one_after_a_shorter_list_means_the_earlier_lists_second(chat, retriever, store):
+    """ "shampoo under 300" showed 3, "a bit cheaper?" showed 1, "what about the 2nd one": the earlier list's."""
+    ids = shown(chat)
+    store.set_shown(chat.sender, [ids[2]])
+    chat.run(ActionShowDetails, "what about the 2nd one", "ask_details", [ent("ordinal", "2")])
+    assert "mean number 2 of the 3 before that" in chat.text
+    assert chat.cards[0]["id"] == ids[1]
+    assert store.get_shown_before(chat.sender) == ids
+
+
+def test_a_number_past_both_lists_is_still_out_of_range(chat, store):
+    ids = shown(chat)
+    store.set_shown(chat.sender, [ids[0]])
+    chat.run(ActionShowDetails, "the fifth one", "ask_details", [ent("ordinal", "5")])
+    assert "I only showed you one product" in chat.text and not chat.cards
+
+
+def test_showing_the_same_list_again_keeps_the_earlier_one(chat, store):
+    ids = shown(chat)
+    store.set_shown(chat.sender, [ids[0]])
+    store.set_shown(chat.sender, [ids[0]])
+    assert store.get_shown_before(chat.sender) == ids

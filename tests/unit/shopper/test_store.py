@@ -31,9 +31,11 @@ def test_shown_list_is_ordered_and_seen_accumulates(store):
     store.set_shown("s1", ["p3", "p1", "p2"])
     store.set_shown("s1", ["p4", "p5"])
     assert store.get_shown("s1") == ["p4", "p5"]
+    assert store.get_shown_before("s1") == ["p3", "p1", "p2"]
     assert store.get_seen("s1") == {"p1", "p2", "p3", "p4", "p5"}
     store.clear_search("s1")
     assert store.get_shown("s1") == [] and store.get_seen("s1") == set()
+    assert store.get_shown_before("s1") == []
 
 
 def test_cart_adds_quantities(store):
