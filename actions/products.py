@@ -9,6 +9,7 @@ from actions.base import ShopAction, Turn
 from actions.cards import card, product_buttons, product_facts
 from actions.replies import money
 from actions.replies.facts import Facts, StoreStockFacts
+from actions.search import search_anew
 from actions.understanding import quantity, resolve_reference
 from retrieval.query import normalize, parse_query
 from retrieval.schema import Product
@@ -26,7 +27,8 @@ def referenced(turn: Turn, allow_all: bool = False) -> Optional[List[Product]]:
     if ref.product_ids:
         return [turn.retriever.get(pid) for pid in ref.product_ids[:3]]
     if not shown:
-        turn.say("nothing_shown")
+        if not search_anew(turn):  # "how much is a mattress?" as a first message: search it, or say we don't carry it
+            turn.say("nothing_shown")
         return None
     if ref.out_of_range is not None:
         earlier = from_earlier_list(turn, ref.out_of_range, len(shown))
@@ -51,7 +53,7 @@ def referenced(turn: Turn, allow_all: bool = False) -> Optional[List[Product]]:
 
 
 def from_earlier_list(turn: Turn, asked: int, shown: int) -> Optional[List[Product]]:
-    """"The 2nd one" after a shorter list: the list shown before it has a 2nd, so that is the one meant;
+    """ "The 2nd one" after a shorter list: the list shown before it has a 2nd, so that is the one meant;
     say so, so the shopper can correct it."""
     before = turn.shown_products(before=True)
     if not 1 <= asked <= len(before):

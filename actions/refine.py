@@ -6,9 +6,9 @@ from typing import Any, Dict, List
 
 from actions import constants as C
 from actions.base import ShopAction, Turn
-from actions.results import show_results
 from actions.products import from_earlier_list
-from actions.search import kind_of, reset_form, say_not_carried, start_search
+from actions.results import show_results
+from actions.search import kind_of, reset_form, say_not_carried, search_anew, start_search
 from actions.understanding import parse_request, refinements, resolve_reference
 
 
@@ -40,6 +40,8 @@ class ActionRefine(ShopAction):
         req = parse_request(turn.text, turn.entities, vocab)
         shown = turn.shown_products()
         if not ctx.query and not ctx.hint and not shown:
+            if search_anew(turn, req):
+                return reset_form()
             if req.is_vague:
                 turn.say("need_search_first")
                 return []

@@ -80,6 +80,21 @@ def say_not_carried(turn: Turn, match: Optional[KindMatch], said: str) -> List[D
     return reset_form()
 
 
+def search_anew(turn: Turn, req: Optional[Request] = None) -> bool:
+    """A message NLU sent elsewhere with nothing shown yet ("how much is a mattress?", "do you sell
+    motorbikes?") that names a kind of product: search that kind, or say plainly the store doesn't
+    carry it. False (nothing said) when it names no kind."""
+    req = req or parse_request(turn.text, turn.entities, turn.retriever.vocab)
+    match = kind_of(turn, req)
+    if match is None:
+        return False
+    if not match.carried:
+        say_not_carried(turn, match, turn.text)
+    else:
+        start_search(turn, req if req.filters.category else with_kind(req, match))
+    return True
+
+
 def names_products(turn: Turn) -> Optional[Request]:
     """The request in a message NLU could not place, when its product words name catalog products
     ("phone charger" alone); None otherwise (then the fallback reply is right)."""

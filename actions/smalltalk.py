@@ -42,11 +42,12 @@ class ActionSmalltalk(ShopAction):
             if hit is not None:  # "how long do refunds take?" the NLU could not place
                 say_service(turn, hit)
                 return []
-        if turn.intent == "nlu_fallback":
+        if turn.intent in ("nlu_fallback", "out_of_scope"):
             asked = kind_of(turn, parse_request(turn.text, turn.entities, turn.retriever.vocab))
-            if asked is not None and not asked.carried:  # "a road bike?" NLU was unsure of
+            if asked is not None and not asked.carried:  # "a road bike?", "price of a mattress": not sold here
                 say_not_carried(turn, asked, turn.text)
                 return []
+        if turn.intent == "nlu_fallback":
             req = names_products(turn)
             if req is not None:  # "phone charger" on its own: a search NLU was unsure of
                 start_search(turn, req)

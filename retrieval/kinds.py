@@ -90,6 +90,18 @@ def _names(words: Iterable[str]) -> Tuple[Tuple[str, FrozenSet[str]], ...]:
     return tuple(out)
 
 
+def _close(stems: Sequence[str], need: FrozenSet[str], slack: int = 0) -> bool:
+    """The words of a kind's name said together ("shoes for running"), not scattered through a message
+    ("a bike with built-in lights" is not Bike Lights)."""
+    if len(need) < 2:
+        return True
+    where = {s: [i for i, t in enumerate(stems) if t == s] for s in need}
+    for start in where[next(iter(need))]:
+        if all(any(abs(i - start) <= len(need) - 1 + slack for i in where[s]) for s in need):
+            return True
+    return False
+
+
 class KindIndex:
     """The kinds of one catalog (what it carries) plus the kinds it does not carry."""
 
@@ -122,14 +134,15 @@ class KindIndex:
         for kind in self.kinds:
             best: Optional[Tuple[str, FrozenSet[str]]] = None
             for said, need in kind.names:
-                if need <= present and (best is None or len(need) > len(best[1])):
+                if need <= present and _close(stems, need) and (best is None or len(need) > len(best[1])):
                     best = (said, need)
             if best is None:
                 continue
             n = len(best[1])
             first = min(stems.index(s) for s in best[1])
             confidence = min(1.0, n / max(1, min(len(present), 3))) if n < 2 else 1.0
-            found.append((-n, 0 if kind.carried else 1, first, KindMatch(kind, best[0], round(confidence, 3))))
+            found.append((-n, first, 0 if kind.carried else 1, KindMatch(kind, best[0], round(confidence, 3))))
+        # the most specific name, then the one said first: the head of "a laptop with a long battery life"
         found.sort(key=lambda t: t[:3])
         return [m for *_, m in found]
 

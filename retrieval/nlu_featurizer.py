@@ -13,7 +13,7 @@ extraction keeps working from the sparse token features.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -34,21 +34,21 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the encoder's L2-normalised sentence vector of each message's text as a dense sentence feature."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {**DenseFeaturizer.get_default_config(), "encoder": "all-MiniLM-L6-v2", "batch_size": 64}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["torch", "transformers"]
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: Dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self._encoder: Optional[Any] = None
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -80,6 +80,6 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return messages
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: Dict[str, Any]) -> None:
         if not str(config.get("encoder") or "").strip():
             raise ValueError("SentenceEncoderFeaturizer needs an 'encoder' (a model name or path)")

@@ -24,21 +24,28 @@ CHEAP_WORDS = ("cheap", "cheapest", "budget", "affordable", "inexpensive", "low 
 PRICEY_WORDS = ("premium", "luxury", "high end", "high-end", "expensive", "top end")
 _CUR = r"(?:rs\.?|inr|₹|rupees?|\$|usd|dollars?|bucks|€|eur|euros?|£|gbp)"
 _NUM = r"(\d+(?:[.,]\d+)?)(\s*k\b)?"
+# a number with a unit is not a price: "up to 8 miles", "about 20 litres", "over 2 years"
+_UNITS = (
+    r"(?:miles?|mi|km|kms|kilomet\w*|kg|kgs|kilos?|grams?|g|lbs?|litres?|liters?|l|ml|cm|mm|m|meters?|metres?|"
+    r"inch\w*|in|ft|feet|hours?|hrs?|h|mins?|minutes?|days?|weeks?|months?|years?|yrs?|people|persons?|players?|"
+    r"cups?|gb|tb|mah|w|watts?|percent|%|x|pack|pieces?|pcs|year\s*olds?|yo)"
+)
+_AMT = rf"{_NUM}(?!\d)(?![.,]\d)(?!\s*{_UNITS}(?!\w))(?!\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?\s*{_UNITS}(?!\w))"
 _PRICE_PATTERNS: Tuple[Tuple[str, re.Pattern], ...] = tuple(
     (kind, re.compile(p, re.IGNORECASE))
     for kind, p in (
-        ("between", rf"\b(?:between|from)\s+{_CUR}?\s*{_NUM}\s*{_CUR}?\s*(?:and|to|-|–)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?"),
+        ("between", rf"\b(?:between|from)\s+{_CUR}?\s*{_NUM}\s*{_CUR}?\s*(?:and|to|-|–)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?"),
         ("between", rf"(?<![\w.]){_CUR}?\s*{_NUM}\s*{_CUR}?\s*(?:-|–|to)\s*{_CUR}?\s*{_NUM}\s*{_CUR}(?!\w)"),
         ("between", rf"(?<![\w.]){_CUR}\s*{_NUM}\s*(?:-|–|to)\s*{_CUR}?\s*{_NUM}(?!\w)"),
         (
             "max",
-            rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|up\s*to|upto|within|max(?:imum)?|at\s+most|no\s+more\s+than|not\s+more\s+than|budget\s+(?:of|is)?)|<=?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?",
+            rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|up\s*to|upto|within|max(?:imum)?|at\s+most|no\s+more\s+than|not\s+more\s+than|budget\s+(?:of|is)?)|<=?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?",
         ),
         (
             "min",
-            rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|pricier\s+than)|>=?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?",
+            rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|pricier\s+than)|>=?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?",
         ),
-        ("about", rf"\b(?:around|about|roughly|approx(?:imately)?)\s*{_CUR}?\s*{_NUM}\s*{_CUR}?"),
+        ("about", rf"\b(?:around|about|roughly|approx(?:imately)?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?"),
         ("max", rf"(?<![\w.]){_CUR}\s*{_NUM}(?!\w)\s*(?:or\s+less|max)?"),
         ("max", rf"(?<![\w.]){_NUM}\s*{_CUR}(?!\w)"),
     )

@@ -68,6 +68,8 @@ class Facts(TypedDict, total=False):
     answer: str
     asked: int
     shown: int
+    earlier: int  # earlier_list: how many the list before the last one had
+    name: str  # earlier_list: the product meant
     product_id: str
     kind: str  # not_carried: the kind asked for, as the store names it ("bikes")
     said: str  # not_carried: as the shopper named it ("road bike")

@@ -31,7 +31,8 @@ def test_every_template_renders_with_sample_facts(act):
              "examples": ["a", "b"], "brands": ["B"], "hint": "kitchen", "answer": "x",
              "lines": [{"name": "N", "quantity": 2, "price_text": "$1.00"}],
              "kind": "bikes", "said": "road bike", "related": ["Bike Helmet"], "topic": "returns", "source": "(from our Returns policy)",
-             "store_list": [{"name": "S", "address": "A", "hours": "9-5"}], "session_days": 7, "cart_days": 90}
+             "store_list": [{"name": "S", "address": "A", "hours": "9-5"}], "session_days": 7, "cart_days": 90,
+             "earlier": 3, "name": "N"}
     text = render(act, facts)
     assert isinstance(text, str) and text.strip()
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
-from action_helpers import ent
+from action_helpers import Chat, ent
 
+from actions.products import ActionTellPrice
 from actions.refine import ActionRefine
 from actions.search import (
     ActionAskNeedBrand,
@@ -13,6 +14,7 @@ from actions.search import (
     ActionAssessRequest,
     ActionRecommend,
 )
+from actions.smalltalk import ActionSmalltalk
 
 PRICE = re.compile(r"\$(\d[\d,]*\.\d\d)")
 
@@ -251,3 +253,23 @@ def test_a_named_kind_limits_the_list_to_that_kind(chat, retriever):
     assert chat.cards and all("Electric Kettle" in c["category"] for c in chat.cards)
     assert chat.messages[-1]["outcome"] == "products"
     assert retriever.calls[-1]["filters"].category == "electric kettle"
+
+
+def test_a_price_question_before_any_search_searches_the_kind_it_names(chat, retriever):
+    chat.run(ActionTellPrice, "how much are electric kettles?", "ask_price")
+    assert chat.cards and {retriever.get(c["id"]).category[-1] for c in chat.cards} == {"Electric Kettle"}
+    other = Chat(chat.services, sender="shopper2")
+    other.run(ActionTellPrice, "what does a mattress cost", "ask_price")
+    assert "don't carry mattresses" in other.text and not other.cards
+
+
+def test_a_refinement_as_the_first_message_still_says_what_is_not_carried(chat):
+    chat.run(ActionRefine, "do you sell motorbikes?", "inform")
+    assert "don't carry" in chat.text and not chat.cards
+
+
+def test_off_topic_naming_a_kind_not_sold_says_so(chat):
+    chat.run(ActionSmalltalk, "what's the going rate for a king size mattress", "out_of_scope")
+    assert "don't carry mattresses" in chat.text and not chat.cards
+    chat.run(ActionSmalltalk, "what's the capital of peru", "out_of_scope")
+    assert "don't carry" not in chat.text and not chat.cards

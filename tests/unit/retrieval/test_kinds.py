@@ -56,3 +56,13 @@ def test_every_catalog_kind_is_recognised_by_its_own_name(kinds):
     for kind in [k for k in kinds.kinds if k.carried]:
         m = kinds.recognise(kind.name)
         assert m is not None and m.carried, kind.name
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("I need a bike with built in lights that I don't need to charge every day", "bikes"),
+    ("a lightweight laptop for school with a battery that lasts all day", "laptops"),
+    ("a watch that works with my phone and has a long battery life", "smartwatches"),
+])
+def test_the_kind_said_first_is_the_one_asked_for(kinds, text, kind):
+    m = kinds.recognise(text)
+    assert m is not None and m.kind.name == kind and not m.carried, m

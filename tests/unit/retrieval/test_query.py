@@ -24,6 +24,10 @@ VOCAB = Vocabulary(
         ("a watch up to 2k", None, 2000),
         ("milk", None, None),
         ("100% cotton shirt", None, None),
+        ("running shoes, I run up to 8 miles a day", None, None),  # a distance, not a price
+        ("a daypack around 20-25 litres under 60", None, 60),
+        ("a tent for over 4 people", None, None),
+        ("up to 80 miles a week, budget under $120", None, 120),
     ],
 )
 def test_price_bounds(text, lo, hi):
