@@ -34,7 +34,7 @@ class ActionSmalltalk(ShopAction):
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         act = ACTS.get(turn.intent, "fallback")
-        if turn.intent in ("bot_challenge", "nlu_fallback", "out_of_scope") and asks_for_person(turn.text):
+        if asks_for_person(turn.text):  # whatever the NLU called it
             turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
             return []
         if turn.intent in ("nlu_fallback", "out_of_scope"):

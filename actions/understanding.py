@@ -319,6 +319,16 @@ PERSON_RE = re.compile(
 )
 
 
+# a complaint about the store deserves a person too ("pathetic service", "waste of time")
+COMPLAINT_RE = re.compile(
+    r"\b(?:bad|poor|pathetic|terrible|awful|horrible|worst|useless|rubbish|shocking|lousy|disgusting)\s+"
+    r"(?:customer\s+)?(?:service|support|experience|company|shop|store)\b|\bwaste of (?:my )?time\b|"
+    r"\b(?:i'?m|i am) (?:fed up|sick of|done with)\b|\b(?:this|that) is (?:useless|ridiculous|unacceptable)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_for_person(text: str) -> bool:
-    """Whether a message asks to reach a person ("I want to talk to a real person", "customer care number")."""
-    return bool(PERSON_RE.search(text or ""))
+    """Whether a message asks to reach a person ("I want to talk to a real person", "customer care number")
+    or complains about the store ("pathetic service")."""
+    return bool(PERSON_RE.search(text or "") or COMPLAINT_RE.search(text or ""))

@@ -90,9 +90,9 @@ def _names(words: Iterable[str]) -> Tuple[Tuple[str, FrozenSet[str]], ...]:
     return tuple(out)
 
 
-def _close(stems: Sequence[str], need: FrozenSet[str], slack: int = 0) -> bool:
-    """The words of a kind's name said together ("shoes for running"), not scattered through a message
-    ("a bike with built-in lights" is not Bike Lights)."""
+def _close(stems: Sequence[str], need: FrozenSet[str], slack: int = 2) -> bool:
+    """The words of a kind's name said together, at most ``slack`` other words between them ("shoes for
+    outdoor running"), not scattered through a message ("a bike with built-in lights" is not Bike Lights)."""
     if len(need) < 2:
         return True
     where = {s: [i for i, t in enumerate(stems) if t == s] for s in need}
@@ -126,6 +126,7 @@ class KindIndex:
 
     def matches(self, text: str) -> List[KindMatch]:
         """Every kind the text names, most specific first (then carried before not carried)."""
+        spoken = stem_words(text)  # every word, for how far apart a name's words are
         stems = [s for s in stem_words(text, drop_function_words=True) if s not in _STOP]
         present = set(stems)
         if not present:
@@ -134,7 +135,7 @@ class KindIndex:
         for kind in self.kinds:
             best: Optional[Tuple[str, FrozenSet[str]]] = None
             for said, need in kind.names:
-                if need <= present and _close(stems, need) and (best is None or len(need) > len(best[1])):
+                if need <= present and _close(spoken, need) and (best is None or len(need) > len(best[1])):
                     best = (said, need)
             if best is None:
                 continue

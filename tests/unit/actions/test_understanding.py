@@ -117,6 +117,8 @@ def test_an_nlu_price_needs_money_in_the_text():
     ("I want to talk to a real person", True), ("can I speak with someone from customer service", True),
     ("what's your phone number", True), ("customer care number please", True), ("call me back", True),
     ("are you a bot?", False), ("talk me through the kettles", False), ("I need a phone case", False),
+    ("honestly terrible service from you lot", True), ("what a waste of my time", True), ("I'm fed up", True),
+    ("a poor quality kettle", False), ("is the service good at riverside", False),
 ])
 def test_asking_for_a_person(text, person):
     from actions.understanding import asks_for_person

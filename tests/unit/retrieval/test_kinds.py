@@ -66,3 +66,8 @@ def test_every_catalog_kind_is_recognised_by_its_own_name(kinds):
 def test_the_kind_said_first_is_the_one_asked_for(kinds, text, kind):
     m = kinds.recognise(text)
     assert m is not None and m.kind.name == kind and not m.carried, m
+
+
+def test_a_name_with_a_word_or_two_between_is_still_that_kind(kinds):
+    m = kinds.recognise("recommend me a shoe for outdoor running on mixed terrain, with cushioning")
+    assert m is not None and m.kind.name == "Running Shoes", m
