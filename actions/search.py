@@ -73,7 +73,9 @@ def say_not_carried(turn: Turn, match: Optional[KindMatch], said: str) -> List[D
     facts: Facts = (
         {"kind": match.kind.name, "said": match.said, "related": [k.name for k in related]}
         if match is not None
-        else {"kind": f'"{" ".join(parse_request(said, [], turn.retriever.vocab).content_words[:6]) or said.strip()[:60]}"'}
+        else {
+            "kind": f'"{" ".join(parse_request(said, [], turn.retriever.vocab).content_words[:6]) or said.strip()[:60]}"'
+        }
     )
     buttons = [button(f"Show {k.name.lower()}", "search_product", {"product": k.name}) for k in related]
     turn.say("not_carried", facts, buttons=buttons or None)
