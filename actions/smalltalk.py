@@ -9,8 +9,8 @@ from rasa_sdk.events import UserUtteranceReverted
 from actions.base import ShopAction, Turn
 from actions.results import describe
 from actions.search import kind_of, names_products, say_not_carried, start_search
-from actions.service import say_service, service_hit
-from actions.understanding import asks_for_person, parse_request
+from actions.service import best_section, say_service, service_hit
+from actions.understanding import asks_for_person, names_an_order, parse_request
 from retrieval import facets
 
 ACTS = {
@@ -37,6 +37,11 @@ class ActionSmalltalk(ShopAction):
         if asks_for_person(turn.text):  # whatever the NLU called it
             turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
             return []
+        if turn.intent in ("nlu_fallback", "out_of_scope") and names_an_order(turn.text):
+            hit = best_section(turn, "order_status")  # "Order #14254" on its own: what looking it up needs
+            if hit is not None:
+                say_service(turn, hit, "order_status")
+                return []
         if turn.intent in ("nlu_fallback", "out_of_scope"):
             hit = service_hit(turn, turn.text)
             if hit is not None:  # "how long do refunds take?" the NLU could not place

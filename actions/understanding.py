@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from actions import constants as C
 from retrieval.filters import Filters
-from retrieval.query import Vocabulary, normalize, parse_query
+from retrieval.query import UNITS, Vocabulary, normalize, parse_query
 
 _NUM = re.compile(r"(\d+(?:[.,]\d+)?)\s*(k\b)?", re.IGNORECASE)
 _ORDINAL_WORDS = {
@@ -135,6 +135,17 @@ def clearly_the_brand(brand: str, text: str, vocab: Vocabulary) -> bool:
     return False
 
 
+def priced(text: str, value: Any) -> Optional[float]:
+    """The number of an NLU price entity, unless the text says it with a unit ("up to 8 miles")."""
+    v = number(value)
+    if v is None:
+        return None
+    digits = re.escape(str(value).strip().lstrip("$₹€£").split()[0]) if str(value).strip() else ""
+    if digits and re.search(rf"(?<![\d.]){digits}\s*{UNITS}(?!\w)", text or "", re.IGNORECASE):
+        return None
+    return v
+
+
 def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Optional[Vocabulary] = None) -> Request:
     """Filters from the text (``parse_query``) completed by NLU entities it missed."""
     pq = parse_query(text or "", vocab)
@@ -144,15 +155,15 @@ def parse_request(text: str, entities: Sequence[Dict[str, Any]] = (), vocab: Opt
     # "500" of "under 500 rupees" as min_price, which would make min == max == 500.
     if f.max_price is None and f.min_price is None and PRICE_CUE.search(text or ""):
         # and only when the text speaks of money at all: "I'm 68 years old" is no price
-        hi = number(first_entity(entities, C.ENT_MAX_PRICE))
-        lo = number(first_entity(entities, C.ENT_MIN_PRICE))
+        hi = priced(text, first_entity(entities, C.ENT_MAX_PRICE))
+        lo = priced(text, first_entity(entities, C.ENT_MIN_PRICE))
         if hi is not None:
             update["max_price"] = hi
         if lo is not None and lo != hi:
             update["min_price"] = lo
     if not f.colour:
         col = first_entity(entities, C.ENT_COLOUR)
-        if col:
+        if col and normalize(col) in (vocab or Vocabulary()).colours:  # "centered" tagged as a colour is no colour
             update["colour"] = normalize(col)
     if not f.brands:
         brands = {normalize(b) for b in entity_values(entities, C.ENT_BRAND)} - set(f.exclude_brands)
@@ -326,6 +337,14 @@ COMPLAINT_RE = re.compile(
     r"\b(?:i'?m|i am) (?:fed up|sick of|done with)\b|\b(?:this|that) is (?:useless|ridiculous|unacceptable)\b",
     re.IGNORECASE,
 )
+
+
+ORDER_NUMBER_RE = re.compile(r"\border\s*(?:no\.?|number|id)?\s*#?\s*\d{3,}\b|#\s*\d{4,}\b", re.IGNORECASE)
+
+
+def names_an_order(text: str) -> bool:
+    """Whether a message gives an order number ("order #14254", "#40213")."""
+    return bool(ORDER_NUMBER_RE.search(text or ""))
 
 
 def asks_for_person(text: str) -> bool:

@@ -25,12 +25,12 @@ PRICEY_WORDS = ("premium", "luxury", "high end", "high-end", "expensive", "top e
 _CUR = r"(?:rs\.?|inr|₹|rupees?|\$|usd|dollars?|bucks|€|eur|euros?|£|gbp)"
 _NUM = r"(\d+(?:[.,]\d+)?)(\s*k\b)?"
 # a number with a unit is not a price: "up to 8 miles", "about 20 litres", "over 2 years"
-_UNITS = (
+UNITS = (
     r"(?:miles?|mi|km|kms|kilomet\w*|kg|kgs|kilos?|grams?|g|lbs?|litres?|liters?|l|ml|cm|mm|m|meters?|metres?|"
     r"inch\w*|in|ft|feet|hours?|hrs?|h|mins?|minutes?|days?|weeks?|months?|years?|yrs?|people|persons?|players?|"
     r"cups?|gb|tb|mah|w|watts?|percent|%|x|pack|pieces?|pcs|year\s*olds?|yo)"
 )
-_AMT = rf"{_NUM}(?!\d)(?![.,]\d)(?!\s*{_UNITS}(?!\w))(?!\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?\s*{_UNITS}(?!\w))"
+_AMT = rf"{_NUM}(?!\d)(?![.,]\d)(?!\s*{UNITS}(?!\w))(?!\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?\s*{UNITS}(?!\w))"
 _PRICE_PATTERNS: Tuple[Tuple[str, re.Pattern], ...] = tuple(
     (kind, re.compile(p, re.IGNORECASE))
     for kind, p in (

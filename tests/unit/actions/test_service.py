@@ -7,6 +7,7 @@ import pytest
 from action_helpers import Chat, services_for
 
 from actions.service import ActionAnswerService, ActionHandoff, ActionPrivacy
+from actions.smalltalk import ActionSmalltalk
 from retrieval.memory import InMemoryRetriever
 
 
@@ -105,3 +106,8 @@ def test_a_need_described_in_words_reaches_the_kind_that_meets_it(store):
     chat.run(ActionAssessRequest, "something to keep my coffee hot on my commute", "search_product")
     chat.run(ActionRecommend, "something to keep my coffee hot on my commute", "search_product")
     assert chat.cards and all("Travel Mug" in c["category"] for c in chat.cards)
+
+
+def test_an_order_number_on_its_own_gets_the_order_status_answer(chat):
+    chat.run(ActionSmalltalk, "Order #40213", "nlu_fallback")
+    assert [m.get("outcome") for m in chat.messages] == ["service:order_status"], chat.text

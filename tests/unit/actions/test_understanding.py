@@ -110,6 +110,7 @@ def test_nlu_brands_filter_only_when_the_catalog_has_them_and_the_shopper_means_
 
 def test_an_nlu_price_needs_money_in_the_text():
     assert parse_request("running shoes, I'm 68 years old", [ent("min_price", "68")]).filters.min_price is None
+    assert parse_request("running shoes, I run up to 8 miles", [ent("max_price", "8")]).filters.max_price is None
     assert parse_request("running shoes, budget 68", [ent("max_price", "68")]).filters.max_price == 68
 
 
@@ -124,3 +125,8 @@ def test_asking_for_a_person(text, person):
     from actions.understanding import asks_for_person
 
     assert asks_for_person(text) is person
+
+
+def test_an_nlu_colour_must_be_a_colour():
+    assert parse_request("a shoe that keeps me centered", [ent("colour", "centered")]).filters.colour is None
+    assert parse_request("that one in navy", [ent("colour", "navy")]).filters.colour == "navy"
