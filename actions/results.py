@@ -27,7 +27,8 @@ def describe(turn: Turn, f: Filters) -> List[str]:
 
 
 def search_query(ctx: SearchContext) -> str:
-    return ctx.query or ctx.hint or "gift"
+    """The words searched: the request's, else its occasion, else the brand asked for ("Copperline" alone)."""
+    return ctx.query or ctx.hint or " ".join(sorted(ctx.get_filters().brands)) or "gift"
 
 
 def anchored(f: Filters, ctx: SearchContext) -> Filters:

@@ -273,3 +273,8 @@ def test_off_topic_naming_a_kind_not_sold_says_so(chat):
     assert "don't carry mattresses" in chat.text and not chat.cards
     chat.run(ActionSmalltalk, "what's the capital of peru", "out_of_scope")
     assert "don't carry" not in chat.text and not chat.cards
+
+
+def test_only_a_brand_shows_that_brand(chat, retriever):
+    chat.run(ActionRefine, "Copperline", "inform", [ent("brand", "Copperline")])
+    assert chat.cards and {retriever.get(c["id"]).brand for c in chat.cards} == {"Copperline"}, chat.text
