@@ -37,12 +37,17 @@ _STEMMER: Any = None
 _LOCK = threading.Lock()
 
 
-def stem_words(text: str, drop_function_words: bool = False) -> List[str]:
+def _words(text: str) -> List[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", (text or "").lower().replace("-", " ")) if len(w) >= 2]
+
+
+def stem_words(text: str) -> List[str]:
     """Snowball stems of the words of ``text``, in order (two letters and up: "tv" counts)."""
+    return _stem(_words(text))
+
+
+def _stem(words: List[str]) -> List[str]:
     global _STEMMER
-    words = [w for w in re.findall(r"[a-z0-9]+", (text or "").lower().replace("-", " ")) if len(w) >= 2]
-    if drop_function_words:
-        words = [w for w in words if w not in _FUNCTION_WORDS]
     with _LOCK:
         if _STEMMER is None:
             import Stemmer
@@ -126,8 +131,9 @@ class KindIndex:
 
     def matches(self, text: str) -> List[KindMatch]:
         """Every kind the text names, most specific first (then carried before not carried)."""
-        spoken = stem_words(text)  # every word, for how far apart a name's words are
-        stems = [s for s in stem_words(text, drop_function_words=True) if s not in _STOP]
+        words = _words(text)
+        spoken = _stem(words)  # every word, for how far apart a name's words are
+        stems = [s for w, s in zip(words, spoken, strict=True) if w not in _FUNCTION_WORDS and s not in _STOP]
         present = set(stems)
         if not present:
             return []

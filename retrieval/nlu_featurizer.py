@@ -53,11 +53,13 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentenceEncoderFeaturizer:
-        return cls(config, execution_context.node_name)
+        featurizer = cls(config, execution_context.node_name)
+        featurizer.encoder  # noqa: B018 - load when Rasa loads the model, not on the first shopper's message
+        return featurizer
 
     @property
     def encoder(self) -> Any:
-        if self._encoder is None:  # loaded on first use: validating a config must not load a model
+        if self._encoder is None:
             from retrieval.encoder import Encoder
 
             self._encoder = Encoder(self._config["encoder"])
