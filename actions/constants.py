@@ -87,15 +87,17 @@ girl boy girls boys lady gentleman host hostess newborn bathroom bedroom living 
 """.split()
 )
 
-# Store-service intents -> policy topics (data/policies/, retrieval/policies.py); ask_policy: the best match
-SERVICE_TOPICS = {
-    "ask_returns": "returns",
-    "ask_order_status": "order_status",
-    "ask_cancel_order": "cancel_order",
-    "ask_delivery": "delivery_area",
-    "ask_payment": "payment",
-    "ask_stores": "stores",
-    "ask_change_address": "change_address",
+# Store-service intents -> the policy topics that answer them, the intent's own topic first
+# (data/policies/, retrieval/policies.py); the best-matching section among them answers. ask_policy: any.
+SERVICE_TOPICS: dict[str, tuple[str, ...] | None] = {
+    "ask_returns": ("returns",),
+    "ask_order_status": ("order_status",),
+    # "can I collect it from a store?", "is delivery free?" are delivery questions with their own sections
+    "ask_cancel_order": ("cancel_order", "returns"),  # "if I cancel, when is my refund?"
+    "ask_delivery": ("delivery_area", "delivery_fees", "stores"),
+    "ask_payment": ("payment",),
+    "ask_stores": ("stores",),
+    "ask_change_address": ("change_address",),
     "ask_policy": None,
 }
 ORDER_TOPICS = frozenset({"order_status", "cancel_order", "change_address"})  # answers that depend on one order

@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import re
+from typing import Any, Dict, List, Sequence
 
 from actions import constants as C
 from actions.base import ShopAction, Turn
 from actions.replies.facts import Facts
+from actions.understanding import asks_for_person
 from retrieval import facets
 from retrieval.policies import PolicyHit, answer_text, cite
 
 
-def best_section(turn: Turn, topic: str | None) -> PolicyHit | None:
-    """The policy section that answers the turn: the best match within ``topic`` (the intent's),
-    or the best overall for a policy question with no fixed topic."""
+def best_section(turn: Turn, topics: str | Sequence[str] | None) -> PolicyHit | None:
+    """The policy section that answers the turn: the best match within ``topics`` (the intent's; the
+    first is its own), or the best overall for a policy question with no fixed topic."""
     question = turn.text or turn.intent.replace("_", " ")
     hits = turn.policies.search(question, k=len(turn.policies.sections))
-    if topic is None:
+    if topics is None:
         return hits[0] if hits else None
-    in_topic = [h for h in hits if h.section.topic == topic]
+    allowed = (topics,) if isinstance(topics, str) else tuple(topics)
+    in_topic = [h for h in hits if h.section.topic in allowed]
     if in_topic:
         return in_topic[0]
-    first = next((s for s in turn.policies.sections if s.topic == topic), None)
+    first = next((s for s in turn.policies.sections if s.topic == allowed[0]), None)
     return PolicyHit(first, 0.0) if first is not None else None
+
+
+# "how long until my parcel comes?", "my order is delayed": about one order the shopper placed, so the
+# order-status answer (what looking it up needs), not the delivery-times policy
+MY_ORDER_RE = re.compile(r"\b(?:my|our)\s+(?:\w+\s+)?(?:order|parcel|package|delivery|shipment)s?\b", re.IGNORECASE)
+OWN_ORDER_RE = re.compile(
+    r"\b(?:my|our)\s+(?:\w+\s+)?(?:order|parcel|package|delivery|shipment|item|items|stuff)\b|"
+    r"\bi\s+(?:have\s+|had\s+|'ve\s+)?(?:ordered|placed|bought|paid)\b|\bi'?ve\s+(?:ordered|placed|bought|paid)\b|"
+    r"\b(?:still|been)\s+waiting\b|\bhow much (?:more|longer)\b|\b(?:delay|delayed|late|overdue)\b|"
+    r"\bnot\s+(?:yet\s+)?(?:received|arrived|delivered|come)\b",
+    re.IGNORECASE,
+)
+
+
+def about_own_order(text: str) -> bool:
+    """Whether a delivery question is about an order the shopper already placed."""
+    return bool(OWN_ORDER_RE.search(text or ""))
+
+
+def names_own_order(text: str) -> bool:
+    """Whether any message speaks of the shopper's own order or parcel ("when can I expect my delivery?")."""
+    return bool(MY_ORDER_RE.search(text or ""))
 
 
 # Routing by retrieval, for messages the NLU sent elsewhere (a product search, off-topic, unsure): a
@@ -40,6 +65,11 @@ def say_service(turn: Turn, hit: PolicyHit, topic: str | None = None) -> None:
         "needs_order": topic in C.ORDER_TOPICS,
     }
     turn.say("service", facts)
+
+
+def say_handoff(turn: Turn) -> None:
+    """Where people can help: the stores with their phone numbers and hours (the live hand-off comes later)."""
+    turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
 
 
 def service_hit(turn: Turn, text: str, min_confidence: float = ROUTE_CONFIDENCE) -> PolicyHit | None:
@@ -60,12 +90,17 @@ class ActionAnswerService(ShopAction):
         return "action_answer_service"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
-        topic = C.SERVICE_TOPICS.get(turn.intent)
-        hit = best_section(turn, topic)
+        if asks_for_person(turn.text):  # "deliveries are always late, I'm done with you": a person, not a policy
+            say_handoff(turn)
+            return []
+        topics = C.SERVICE_TOPICS.get(turn.intent)
+        if turn.intent == "ask_delivery" and about_own_order(turn.text):
+            topics = ("order_status",)
+        hit = best_section(turn, topics)
         if hit is None:
             turn.say("fallback")
             return []
-        say_service(turn, hit, topic)
+        say_service(turn, hit)
         return []
 
 
@@ -76,7 +111,7 @@ class ActionHandoff(ShopAction):
         return "action_handoff"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
-        turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
+        say_handoff(turn)
         return []
 
 

@@ -9,9 +9,8 @@ from rasa_sdk.events import UserUtteranceReverted
 from actions.base import ShopAction, Turn
 from actions.results import describe
 from actions.search import kind_of, names_products, say_not_carried, start_search
-from actions.service import best_section, say_service, service_hit
+from actions.service import best_section, names_own_order, say_handoff, say_service, service_hit
 from actions.understanding import asks_for_person, names_an_order, parse_request
-from retrieval import facets
 
 ACTS = {
     "greet": "greet",
@@ -35,10 +34,13 @@ class ActionSmalltalk(ShopAction):
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         act = ACTS.get(turn.intent, "fallback")
         if asks_for_person(turn.text):  # whatever the NLU called it
-            turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
+            say_handoff(turn)
             return []
-        if turn.intent in ("nlu_fallback", "out_of_scope") and names_an_order(turn.text):
-            hit = best_section(turn, "order_status")  # "Order #14254" on its own: what looking it up needs
+        if turn.intent in ("nlu_fallback", "out_of_scope") and (
+            names_an_order(turn.text) or names_own_order(turn.text)
+        ):
+            # "Order #14254" on its own, "how will the lockdown affect my order?": what looking it up needs
+            hit = best_section(turn, "order_status")
             if hit is not None:
                 say_service(turn, hit, "order_status")
                 return []

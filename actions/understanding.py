@@ -324,7 +324,7 @@ def quantity(entities: Sequence[Dict[str, Any]], text: str) -> int:
 
 PERSON_RE = re.compile(
     r"\b(?:talk|speak|chat|connect|transfer|put me through|get me)\b.{0,40}\b(?:person|human|agent|someone|somebody|"
-    r"staff|representative|team|manager|operator)\b|\b(?:customer|consumer) (?:care|service|support)\b|"
+    r"staff|representative|team|manager|operator|expert|specialist|advisor|adviser)s?\b|\b(?:customer|consumer) (?:care|service|support)\b|"
     r"\bcall (?:center|centre)\b|\bhelpline\b|\b(?:phone|contact) number\b|\byour number\b|\bcall me\b",
     re.IGNORECASE,
 )
@@ -334,7 +334,8 @@ PERSON_RE = re.compile(
 COMPLAINT_RE = re.compile(
     r"\b(?:bad|poor|pathetic|terrible|awful|horrible|worst|useless|rubbish|shocking|lousy|disgusting)\s+"
     r"(?:customer\s+)?(?:service|support|experience|company|shop|store)\b|\bwaste of (?:my )?time\b|"
-    r"\b(?:i'?m|i am) (?:fed up|sick of|done with)\b|\b(?:this|that) is (?:useless|ridiculous|unacceptable)\b",
+    r"\b(?:i'?m|i am) (?:fed up|sick of|done with)\b|\b(?:this|that|it) is (?:useless|ridiculous|unacceptable)\b|"
+    r"^\W*(?:so |very |totally |absolutely )?(?:useless|pathetic|ridiculous|unacceptable|rubbish|disgusting)\W*$",
     re.IGNORECASE,
 )
 

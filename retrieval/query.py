@@ -28,9 +28,17 @@ _NUM = r"(\d+(?:[.,]\d+)?)(\s*k\b)?"
 UNITS = (
     r"(?:miles?|mi|km|kms|kilomet\w*|kg|kgs|kilos?|grams?|g|lbs?|litres?|liters?|l|ml|cm|mm|m|meters?|metres?|"
     r"inch\w*|in|ft|feet|hours?|hrs?|h|mins?|minutes?|days?|weeks?|months?|years?|yrs?|people|persons?|players?|"
-    r"cups?|gb|tb|mah|w|watts?|percent|%|x|pack|pieces?|pcs|year\s*olds?|yo)"
+    r"cups?|gb|tb|mah|w|watts?|percent|%|x|pack|pieces?|pcs|year\s*olds?|yo|times?|laps?|reps?|sets?)"
 )
-_AMT = rf"{_NUM}(?!\d)(?![.,]\d)(?!\s*{UNITS}(?!\w))(?!\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?\s*{UNITS}(?!\w))"
+# nor is a number said of a time: "my runs get up to 10 on the weekends", "about 3 a week"
+_WHEN = (
+    r"(?:on|at|in|a|an|each|every)\s+(?:the\s+)?(?:weekends?|weekdays?|week|day|night|morning|evening|month|year|"
+    r"mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b"
+)
+_AMT = (
+    rf"{_NUM}(?!\d)(?![.,]\d)(?!\s*{UNITS}(?!\w))(?!\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?\s*{UNITS}(?!\w))"
+    rf"(?!\s*{_WHEN})"
+)
 _PRICE_PATTERNS: Tuple[Tuple[str, re.Pattern], ...] = tuple(
     (kind, re.compile(p, re.IGNORECASE))
     for kind, p in (

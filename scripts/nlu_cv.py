@@ -1,6 +1,6 @@
 """NLU intent F1 by k-fold cross-validation (`rasa test nlu --cross-validation`).
 
-    python scripts/nlu_cv.py [--folds 5] [--out bench/results/nlu_cv.json]
+    python scripts/nlu_cv.py [--folds 5] [--intents-only] [--out bench/results/nlu_cv.json]
 
 Prints and writes the macro and weighted intent F1 averaged over the folds, plus
 per-intent F1. Slow: it trains one NLU model per fold (nice'd).
@@ -25,16 +25,20 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="default bench/results/nlu_cv[_no_fallback].json")
     ap.add_argument("--no-fallback", action="store_true",
                     help="drop the FallbackClassifier: classification alone (nothing below the threshold becomes nlu_fallback)")
+    ap.add_argument("--intents-only", action="store_true",
+                    help="drop DIET (the classifier after it sets the intents, so they are the same; no entity figures): minutes, not half an hour")
     args = ap.parse_args(argv)
-    suffix = "_no_fallback" if args.no_fallback else ""
+    suffix = ("_no_fallback" if args.no_fallback else "") + ("_intents" if args.intents_only else "")
     args.out = args.out or REPO / "bench" / "results" / f"nlu_cv{suffix}.json"
     with tempfile.TemporaryDirectory(prefix="nlu-cv-") as tmp:
         config = REPO / "bot" / "config.yml"
-        if args.no_fallback:
+        dropped = {"FallbackClassifier"} if args.no_fallback else set()
+        dropped |= {"DIETClassifier"} if args.intents_only else set()
+        if dropped:
             import yaml
 
             cfg = yaml.safe_load(config.read_text())
-            cfg["pipeline"] = [c for c in cfg["pipeline"] if c.get("name") != "FallbackClassifier"]
+            cfg["pipeline"] = [c for c in cfg["pipeline"] if c.get("name") not in dropped]
             config = Path(tmp) / "config.yml"
             config.write_text(yaml.safe_dump(cfg, sort_keys=False))
         out_dir = Path(tmp) / "out"
@@ -56,6 +60,7 @@ def main(argv=None) -> int:
         errors = json.loads((Path(tmp) / "intent_errors.json").read_text()) if (Path(tmp) / "intent_errors.json").exists() else []
         result = {
             "folds": args.folds,
+            "pipeline": "without DIET (intents only)" if args.intents_only else "bot/config.yml",
             "fallback_classifier": not args.no_fallback,
             "examples": sum(v["support"] for k, v in report.items() if isinstance(v, dict) and "support" in v
                             and k not in ("macro avg", "weighted avg", "micro avg")),

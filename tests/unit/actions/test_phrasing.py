@@ -131,12 +131,15 @@ def test_no_trained_model_means_templates():
 
 @pytest.fixture
 def trained():
+    from config.settings import NLGSettings
     from nlg.model import is_phraser_dir
     from nlg.phraser import build_phraser, default_model_dir
 
     if not is_phraser_dir(default_model_dir()):
         pytest.skip("no trained default phraser: run `make train-phraser` (make test does)")
-    return build_phraser()
+    # these tests check what the model says, not how fast: a loaded machine must not turn them into templates
+    # (the latency budget and its template fallback: `make bench-phraser` and tests/unit/nlg)
+    return build_phraser(NLGSettings.from_env(latency_budget_ms=5000.0))
 
 
 @pytest.mark.parametrize("act", ["recommend", "details", "compare", "chosen", "price", "availability"])

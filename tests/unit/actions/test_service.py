@@ -6,7 +6,7 @@ import re
 import pytest
 from action_helpers import Chat, services_for
 
-from actions.service import ActionAnswerService, ActionHandoff, ActionPrivacy
+from actions.service import ActionAnswerService, ActionHandoff, ActionPrivacy, about_own_order
 from actions.smalltalk import ActionSmalltalk
 from retrieval.memory import InMemoryRetriever
 
@@ -28,7 +28,12 @@ def chat(retriever, store, policies):
 
 @pytest.mark.parametrize("intent,text,topic", [
     ("ask_returns", "can I send back shoes that don't fit?", "returns"),
-    ("ask_delivery", "do you ship to Alaska and what does it cost?", "delivery_area"),
+    ("ask_delivery", "do you ship to Alaska?", "delivery_area"),
+    ("ask_delivery", "how much is shipping, is it ever free?", "delivery_fees"),  # a delivery question with its own section
+    ("ask_delivery", "can I collect it from one of your shops?", "stores"),
+    ("ask_delivery", "how much longer do I have to wait for my parcel?", "order_status"),  # about an order placed
+    ("ask_delivery", "my delivery is late", "order_status"),
+    ("ask_cancel_order", "if I cancel now, when will I get my refund?", "returns"),
     ("ask_payment", "can I pay with PayPal?", "payment"),
     ("ask_order_status", "where is my order 40213?", "order_status"),
     ("ask_cancel_order", "I need to cancel my order", "cancel_order"),
@@ -43,6 +48,20 @@ def test_service_questions_get_the_policy_of_their_topic(chat, policies, intent,
     section_texts = " ".join(s.text for s in policies.sections if s.topic == topic)
     for number in re.findall(r"\d+(?:[.:]\d+)?", msg["text"].split(" (from our")[0]):
         assert number in section_texts, (number, msg["text"])  # every figure is the policy's own
+
+
+def test_a_complaint_in_a_service_question_gets_a_person(chat):
+    chat.run(ActionAnswerService, "your deliveries are always slow, I am done with this shop", "ask_delivery")
+    assert chat.messages[0]["outcome"] == "handoff" and not chat.cards
+
+
+@pytest.mark.parametrize("text,own", [
+    ("how long does delivery take?", False), ("do you deliver to Hawaii?", False),
+    ("when will my order arrive?", True), ("I ordered a kettle 10 days ago", True),
+    ("still waiting for the parcel", True), ("it has not arrived yet", True), ("is delivery free?", False),
+])
+def test_a_delivery_question_is_about_an_order_placed_only_when_it_says_so(text, own):
+    assert about_own_order(text) is own
 
 
 def test_a_question_about_one_order_says_what_is_needed_to_look_it_up(chat):
@@ -111,3 +130,10 @@ def test_a_need_described_in_words_reaches_the_kind_that_meets_it(store):
 def test_an_order_number_on_its_own_gets_the_order_status_answer(chat):
     chat.run(ActionSmalltalk, "Order #40213", "nlu_fallback")
     assert [m.get("outcome") for m in chat.messages] == ["service:order_status"], chat.text
+
+
+@pytest.mark.parametrize("intent", ["out_of_scope", "nlu_fallback"])
+def test_a_message_about_my_order_the_nlu_could_not_place_gets_the_order_status_answer(chat, intent):
+    chat.run(ActionSmalltalk, "when can I expect my delivery with the pandemic going on?", intent)
+    assert chat.messages[0]["outcome"] == "service:order_status" and not chat.cards
+    assert "order number" in chat.text

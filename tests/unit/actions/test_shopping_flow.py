@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from action_helpers import Chat, ent
+from action_helpers import Chat, ent, services_for
 
 from actions.products import ActionTellPrice
 from actions.refine import ActionRefine
@@ -15,6 +15,7 @@ from actions.search import (
     ActionRecommend,
 )
 from actions.smalltalk import ActionSmalltalk
+from retrieval.memory import InMemoryRetriever
 
 PRICE = re.compile(r"\$(\d[\d,]*\.\d\d)")
 
@@ -278,3 +279,20 @@ def test_off_topic_naming_a_kind_not_sold_says_so(chat):
 def test_only_a_brand_shows_that_brand(chat, retriever):
     chat.run(ActionRefine, "Copperline", "inform", [ent("brand", "Copperline")])
     assert chat.cards and {retriever.get(c["id"]).brand for c in chat.cards} == {"Copperline"}, chat.text
+
+
+def test_shoes_alone_search_the_whole_footwear_branch_and_are_never_not_carried(store):
+    from retrieval.catalog import load_catalog
+
+    demo = load_catalog("demo")
+    retriever = InMemoryRetriever([p for p in demo.products if p.category[0] in ("Footwear", "Home")], name="shoes")
+    chat = Chat(services_for(retriever, store))
+    text = "I need a stable shoe that doesn't wobble, with soft cushioning"
+    chat.run(ActionAssessRequest, text, "search_product")
+    chat.run(ActionRecommend, text, "search_product")
+    assert chat.cards and all(retriever.get(c["id"]).category[0] == "Footwear" for c in chat.cards), chat.text
+    assert "don't carry" not in chat.text and retriever.calls[-1]["filters"].category == "footwear"
+    other = Chat(chat.services, sender="shopper2")
+    other.run(ActionAssessRequest, "a shoe rack for the hall", "search_product")
+    other.run(ActionRecommend, "a shoe rack for the hall", "search_product")
+    assert "don't carry" in other.text and not other.cards

@@ -120,6 +120,8 @@ def test_an_nlu_price_needs_money_in_the_text():
     ("are you a bot?", False), ("talk me through the kettles", False), ("I need a phone case", False),
     ("honestly terrible service from you lot", True), ("what a waste of my time", True), ("I'm fed up", True),
     ("a poor quality kettle", False), ("is the service good at riverside", False),
+    ("Useless!", True), ("so pathetic", True), ("should I chat with an expert about this?", True),
+    ("a useless gadget", False), ("is this kettle useless for tea?", False),
 ])
 def test_asking_for_a_person(text, person):
     from actions.understanding import asks_for_person

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.catalog import load_catalog
-from retrieval.kinds import KindIndex
+from retrieval.kinds import KindIndex, one_edit
 
 
 @pytest.fixture(scope="module")
@@ -70,4 +70,50 @@ def test_the_kind_said_first_is_the_one_asked_for(kinds, text, kind):
 
 def test_a_name_with_a_word_or_two_between_is_still_that_kind(kinds):
     m = kinds.recognise("recommend me a shoe for outdoor running on mixed terrain, with cushioning")
+    assert m is not None and m.kind.name == "Running Shoes", m
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("i'm looking for raod shoes, can you recommend a pair?", "Running Shoes"),
+    ("need a running show for 5 to 8 miles", "Running Shoes"),
+    ("a fast raod bike", "bikes"),
+])
+def test_a_one_letter_typo_next_to_the_names_other_word_is_forgiven(kinds, text, kind):
+    m = kinds.recognise(text)
+    assert m is not None and m.kind.name == kind, m
+
+
+@pytest.mark.parametrize("text", ["show running tights", "show me a kettle", "a sheet for running"])
+def test_typos_are_not_invented(kinds, text):
+    m = kinds.recognise(text)
+    assert m is None or m.kind.name != "Running Shoes", m
+
+
+def test_a_name_said_in_its_own_word_order_wins():
+    demo = KindIndex.from_catalog(load_catalog("demo"))
+    assert demo.recognise("a pink water bottle for my daughter").kind.name == "Water Bottle"
+    assert demo.recognise("a crate of bottled water").kind.name == "Bottled Water"
+
+
+@pytest.mark.parametrize("a,b,one", [
+    ("raod", "road", True), ("show", "shoe", True), ("shoe", "shoes", True), ("kettel", "kettle", True),
+    ("road", "road", False), ("sheet", "shoe", False), ("abc", "cab", False), ("lamp", "lampshade", False),
+])
+def test_one_edit(a, b, one):
+    assert one_edit(a, b) is one and one_edit(b, a) is one
+
+
+def test_in_a_long_message_the_sentence_that_asks_names_the_kind(kinds):
+    assert kinds.recognise("I ride a road bike to work every day.").kind.name == "bikes"
+    m = kinds.recognise("I ride a road bike to work every day. I need a helmet that fits well.")
+    assert m is not None and m.kind.name == "Bike Helmet", m
+    m = kinds.recognise("I run on roads most days. I want running shoes with soft cushioning.")
+    assert m is not None and m.kind.name == "Running Shoes", m
+
+
+def test_a_kind_word_said_as_an_ing_word_is_an_attribute_not_the_kind(kinds):
+    m = kinds.recognise("A shoe with soft and stable cushioning and a durable build")
+    assert m is None or m.kind.name != "Cushion", m
+    assert kinds.recognise("a velvet cushion for the sofa").kind.name == "Cushion"
+    m = kinds.recognise("trail running shoes")
     assert m is not None and m.kind.name == "Running Shoes", m

@@ -28,6 +28,9 @@ VOCAB = Vocabulary(
         ("a daypack around 20-25 litres under 60", None, 60),
         ("a tent for over 4 people", None, None),
         ("up to 80 miles a week, budget under $120", None, 120),
+        ("runs of 5 to 8 miles, and up to 10 on the weekends", None, None),  # said of a time, not a price
+        ("I run up to 4 times a week", None, None),
+        ("trainers under 60 a pair", None, 60),
     ],
 )
 def test_price_bounds(text, lo, hi):

@@ -5,7 +5,7 @@ and character n-gram features alone carry little of their meaning; the BERT sent
 already computes (all-MiniLM-L6-v2, ``retrieval/encoder.py``) carries it, so DIET gets it as a
 sentence-level feature next to the sparse ones. Used in ``bot/config.yml``::
 
-    - name: retrieval.nlu_featurizer.SentenceEncoderFeaturizer
+    - name: channels.nlu_featurizer.SentenceEncoderFeaturizer
 
 Only sentence features are added (DIET combines them with the sparse sequence features); entity
 extraction keeps working from the sparse token features.

@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from retrieval.nlu_featurizer import SentenceEncoderFeaturizer
+from channels.nlu_featurizer import SentenceEncoderFeaturizer
 
 
 @pytest.fixture(scope="module")
