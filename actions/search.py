@@ -69,6 +69,8 @@ def unknown_kind(turn: Turn, req: Request) -> bool:
 def say_not_carried(turn: Turn, match: Optional[KindMatch], said: str) -> List[Dict[str, Any]]:
     """ "We don't carry bikes", with the carried kinds that go with it as buttons (never as matches)."""
     turn.store.clear_search(turn.sender)
+    if match is not None and match.carried:
+        match = None  # never "we don't carry" a kind the catalog has: quote what was asked instead
     related = turn.retriever.kinds.related(match) if match is not None else []
     facts: Facts = (
         {"kind": match.kind.name, "said": match.said, "related": [k.name for k in related]}
@@ -101,6 +103,8 @@ def names_products(turn: Turn) -> Optional[Request]:
     """The request in a message NLU could not place, when its product words name catalog products
     ("phone charger" alone); None otherwise (then the fallback reply is right)."""
     req = parse_request(turn.text, turn.entities, turn.retriever.vocab)
+    if not req.content_words and req.filters.brands and not req.hint_words:
+        return req  # a brand on its own ("Copperline"): that brand's products
     if req.is_vague or not req.content_words or len(req.content_words) > 5:
         return None
     match = kind_of(turn, req)

@@ -207,7 +207,7 @@ class KindIndex:
             for s in present
             if all(w.endswith("ing") and w != s for w, t in zip(words, spoken, strict=True) if t == s)
         }
-        found: List[Tuple[int, int, int, KindMatch]] = []
+        found: List[Tuple[int, int, int, int, KindMatch]] = []
         for kind in self.kinds:
             best: Optional[Tuple[str, FrozenSet[str]]] = None
             for said, need in kind.names:
@@ -237,8 +237,9 @@ class KindIndex:
             for sentence in sentences:
                 if _ASKS.search(sentence):
                     found = self.matches(sentence)
-                    if found:
-                        return found[0]
+                    if found:  # what the sentence asks for is what the request is about
+                        m = found[0]
+                        return m if m.confidence >= 0.5 else KindMatch(m.kind, m.said, 0.5)
         found = self.matches(text)
         return found[0] if found else None
 

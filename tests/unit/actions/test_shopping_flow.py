@@ -230,6 +230,11 @@ def test_a_product_name_nlu_could_not_place_is_searched_not_answered_with_a_fall
     assert not chat.cards and "didn't understand" in chat.text
 
 
+def test_a_brand_on_its_own_the_nlu_could_not_place_shows_that_brand(chat, retriever):
+    chat.run(ActionSmalltalk, "Copperline", "nlu_fallback")
+    assert chat.cards and {retriever.get(c["id"]).brand for c in chat.cards} == {"Copperline"}, chat.text
+
+
 def test_a_kind_the_store_does_not_carry_gets_a_plain_no_and_no_cards(chat, store):
     events = chat.run(ActionAssessRequest, "I want a fast road bike", "search_product")
     assert {"event": "slot", "name": "vague_request", "value": False} in [
@@ -296,3 +301,22 @@ def test_shoes_alone_search_the_whole_footwear_branch_and_are_never_not_carried(
     other.run(ActionAssessRequest, "a shoe rack for the hall", "search_product")
     other.run(ActionRecommend, "a shoe rack for the hall", "search_product")
     assert "don't carry" in other.text and not other.cards
+
+
+def test_a_long_request_from_a_man_who_runs_asking_for_shoes_gets_shoes(store):
+    from retrieval.catalog import load_catalog
+
+    retriever = InMemoryRetriever([p for p in load_catalog("demo").products if p.category[0] == "Footwear"], name="s")
+    chat = Chat(services_for(retriever, store))
+    text = "I am a man in my 40s. I run on roads and sometimes on a treadmill. I want shoes that feel soft."
+    chat.run(ActionAssessRequest, text, "search_product")
+    chat.run(ActionRecommend, text, "search_product")
+    assert chat.cards and "don't carry" not in chat.text, chat.text
+
+
+def test_a_carried_kind_is_never_said_not_to_be_carried(chat, store):
+    from shopper.store import SearchContext
+
+    store.save_context("shopper1", SearchContext(query="kettle", not_carried="an electric kettle"))
+    chat.run(ActionRecommend, "an electric kettle", "search_product")
+    assert "don't carry" in chat.text and "Electric Kettle" not in chat.text, chat.text

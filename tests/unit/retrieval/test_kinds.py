@@ -117,3 +117,8 @@ def test_a_kind_word_said_as_an_ing_word_is_an_attribute_not_the_kind(kinds):
     assert kinds.recognise("a velvet cushion for the sofa").kind.name == "Cushion"
     m = kinds.recognise("trail running shoes")
     assert m is not None and m.kind.name == "Running Shoes", m
+
+
+def test_what_the_asking_sentence_names_is_what_the_request_is_about(kinds):
+    m = kinds.recognise("I run on roads and a treadmill. I want shoes that feel soft but not shaky with a safe heel.")
+    assert m is not None and m.kind.name == "Footwear" and m.confidence >= 0.5, m
