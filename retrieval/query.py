@@ -47,11 +47,14 @@ _PRICE_PATTERNS: Tuple[Tuple[str, re.Pattern], ...] = tuple(
         ("between", rf"(?<![\w.]){_CUR}\s*{_NUM}\s*(?:-|–|to)\s*{_CUR}?\s*{_NUM}(?!\w)"),
         (
             "max",
-            rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|up\s*to|upto|within|max(?:imum)?|at\s+most|no\s+more\s+than|not\s+more\s+than|budget\s+(?:of|is)?)|<=?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?",
+            rf"(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|up\s*to|upto|within|max(?:imum)?|at\s+most|no\s+more\s+than|not\s+more\s+than|budget\s+(?:of|is)?|"
+            rf"(?:nothing|not|never|none)\s+(?:over|above|more\s+than|pricier\s+than))|<=?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?",
         ),
         (
             "min",
-            rf"(?:\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|starting\s+(?:at|from)|pricier\s+than)|>=?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?",
+            # "nothing over 60" is a cap, not a floor
+            rf"(?:(?<!nothing\s)(?<!not\s)(?<!never\s)(?<!none\s)\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|"
+            rf"starting\s+(?:at|from)|pricier\s+than)|>=?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?",
         ),
         ("about", rf"\b(?:around|about|roughly|approx(?:imately)?)\s*{_CUR}?\s*{_AMT}\s*{_CUR}?"),
         ("max", rf"(?<![\w.]){_CUR}\s*{_NUM}(?!\w)\s*(?:or\s+less|max)?"),

@@ -122,3 +122,9 @@ def test_a_kind_word_said_as_an_ing_word_is_an_attribute_not_the_kind(kinds):
 def test_what_the_asking_sentence_names_is_what_the_request_is_about(kinds):
     m = kinds.recognise("I run on roads and a treadmill. I want shoes that feel soft but not shaky with a safe heel.")
     assert m is not None and m.kind.name == "Footwear" and m.confidence >= 0.5, m
+
+
+@pytest.mark.parametrize("text", ["something to keep my tea hot on the way to work", "a mug that keeps coffee warm"])
+def test_keeping_a_drink_hot_is_a_travel_mug(kinds, text):
+    m = kinds.recognise(text)
+    assert m is not None and m.kind.name == "Travel Mug", m

@@ -31,6 +31,8 @@ VOCAB = Vocabulary(
         ("runs of 5 to 8 miles, and up to 10 on the weekends", None, None),  # said of a time, not a price
         ("I run up to 4 times a week", None, None),
         ("trainers under 60 a pair", None, 60),
+        ("shoes he can run in, nothing over 60 bucks", None, 60),  # a cap, not a floor
+        ("a kettle, not over $40", None, 40),
     ],
 )
 def test_price_bounds(text, lo, hi):
