@@ -30,9 +30,10 @@ def best_section(turn: Turn, topics: str | Sequence[str] | None) -> PolicyHit | 
 
 # "how long until my parcel comes?", "my order is delayed": about one order the shopper placed, so the
 # order-status answer (what looking it up needs), not the delivery-times policy
-MY_ORDER_RE = re.compile(r"\b(?:my|our)\s+(?:\w+\s+)?(?:order|parcel|package|delivery|shipment)s?\b", re.IGNORECASE)
+_MY_ORDER = r"\b(?:my|our)\s+(?:\w+\s+)?(?:order|parcel|package|delivery|shipment)s?\b"
+MY_ORDER_RE = re.compile(_MY_ORDER, re.IGNORECASE)
 OWN_ORDER_RE = re.compile(
-    r"\b(?:my|our)\s+(?:\w+\s+)?(?:order|parcel|package|delivery|shipment|item|items|stuff)\b|"
+    _MY_ORDER + r"|\b(?:my|our)\s+(?:\w+\s+)?(?:item|items|stuff)\b|"
     r"\bi\s+(?:have\s+|had\s+|'ve\s+)?(?:ordered|placed|bought|paid)\b|\bi'?ve\s+(?:ordered|placed|bought|paid)\b|"
     r"\b(?:still|been)\s+waiting\b|\bhow much (?:more|longer)\b|\b(?:delay|delayed|late|overdue)\b|"
     r"\bnot\s+(?:yet\s+)?(?:received|arrived|delivered|come)\b",

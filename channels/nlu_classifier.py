@@ -117,9 +117,10 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         return sp.hstack(cols).tocsr() if cols else sp.csr_matrix((len(messages), 0))
 
     def _learn_layout(self, messages: List[Message]) -> None:
+        rows = [_blocks(m) for m in messages]
         first: Dict[str, Tuple[bool, Any]] = {}
-        for m in messages:
-            for key, val in _blocks(m).items():
+        for row in rows:
+            for key, val in row.items():
                 first.setdefault(key, val)
         self.keys = sorted(first)
         self.dims = [int(first[k][1].shape[1]) for k in self.keys]
@@ -128,8 +129,8 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
             if not first[key][0]:
                 continue
             df = np.zeros(dim)
-            for m in messages:
-                block = _blocks(m).get(key)
+            for row in rows:
+                block = row.get(key)
                 if block is not None:
                     x = sp.csr_matrix(block[1])
                     x.sum_duplicates()
