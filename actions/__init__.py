@@ -13,6 +13,8 @@ ACTION_MODULES = (
     "actions.refine",
     "actions.products",
     "actions.cart",
+    "actions.orders",
+    "actions.reserve",
     "actions.service",
     "actions.smalltalk",
 )

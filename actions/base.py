@@ -110,6 +110,15 @@ class Turn:
         self.dispatcher.utter_message(**kwargs)
         return text
 
+    def offered(self, payload: str) -> bool:
+        """Whether the bot's last message offered a button with this payload (e.g. "/place_order"), so a
+        plain "yes" now means that button."""
+        for e in reversed(list(getattr(self.tracker, "events", None) or [])):
+            if isinstance(e, dict) and e.get("event") == "bot":
+                buttons = (e.get("data") or {}).get("buttons") or []
+                return any(str(b.get("payload", "")).startswith(payload) for b in buttons if isinstance(b, dict))
+        return False
+
     def shown_products(self, before: bool = False) -> List[Product]:
         """The last shown list (``before``: the one shown before it), in order; ids no longer in the
         catalog are dropped."""

@@ -58,7 +58,7 @@ class ActionChoose(ShopAction):
             return []
         p = products[0]
         qty = quantity(turn.entities, turn.text)
-        cart = turn.store.add_to_cart(turn.sender, p.id, qty)
+        cart = turn.store.add_to_cart(turn.sender, p.id, qty, price=p.price)
         _, items, total = cart_contents(turn, cart)
         focus_on(turn, p)
         facts: Facts = {

@@ -77,9 +77,12 @@ def position_of(turn: Turn, product: Product) -> int:
 
 def _stock_lines(turn: Turn, product: Product, store_id: Optional[str] = None) -> List[StoreStockFacts]:
     names = turn.retriever.store_names
+    orders = turn.services.orders if turn.services is not None else None
+    catalog = {sid: s.quantity for sid, s in product.stock.items()}
+    live = orders.levels(product.id, catalog) if orders is not None else catalog  # after orders and holds
     rows: List[StoreStockFacts] = []
-    for sid, s in sorted(product.stock.items(), key=lambda kv: (kv[0] != store_id, -kv[1].quantity, kv[0])):
-        rows.append({"store_id": sid, "store": names.get(sid, sid), "quantity": s.quantity, "aisle": s.aisle})
+    for sid, s in sorted(product.stock.items(), key=lambda kv: (kv[0] != store_id, -live[kv[0]], kv[0])):
+        rows.append({"store_id": sid, "store": names.get(sid, sid), "quantity": live[sid], "aisle": s.aisle})
     if store_id and product.stock.get(store_id):
         return rows[:1] + [r for r in rows[1:] if r["quantity"] > 0][:2]
     return rows[:4]

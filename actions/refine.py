@@ -6,6 +6,7 @@ from typing import Any, Dict, List
 
 from actions import constants as C
 from actions.base import ShopAction, Turn
+from actions.orders import place_pending
 from actions.products import from_earlier_list
 from actions.results import show_results
 from actions.search import kind_of, reset_form, say_not_carried, search_anew, start_search
@@ -23,6 +24,9 @@ class ActionRefine(ShopAction):
         ctx = store.get_context(turn.sender)
 
         if turn.intent == "affirm":
+            if turn.offered("/place_order"):  # "yes" to "shall I place it?"
+                place_pending(turn)
+                return []
             if not ctx.offer:
                 turn.say("affirm_nothing")
                 return []

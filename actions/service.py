@@ -68,9 +68,29 @@ def say_service(turn: Turn, hit: PolicyHit, topic: str | None = None) -> None:
     turn.say("service", facts)
 
 
+ORDER_ACTIONS = ("order_status", "cancel_order", "change_address")
+
+
 def say_handoff(turn: Turn) -> None:
-    """Where people can help: the stores with their phone numbers and hours (the live hand-off comes later)."""
-    turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
+    """Put the shopper in the staff queue (with their last messages and what they were looking at) and say
+    what happens next; with no queue, where people can help in person."""
+    desk = turn.services.desk if turn.services is not None else None
+    if desk is None:
+        turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
+        return
+    if desk.with_person(turn.sender):
+        turn.say("handoff_with_person")
+        return
+    names = turn.retriever.store_names
+    store_id = turn.metadata.get("store_id") if turn.metadata.get("store_id") in names else None
+    said = [
+        str(e.get("text"))[:300]
+        for e in (turn.tracker.events or [])
+        if isinstance(e, dict) and e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/")
+    ][-5:]
+    looking = [{"id": p.id, "name": p.name} for p in turn.shown_products()][:5]
+    state = desk.request(turn.sender, turn.channel or "rest", store_id=store_id, last_messages=said, looking_at=looking)
+    turn.say("handoff_queued", {"position": state.get("position", 1), "store_name": names.get(store_id or "", "")})
 
 
 def service_hit(turn: Turn, text: str, min_confidence: float = ROUTE_CONFIDENCE) -> PolicyHit | None:
@@ -97,6 +117,14 @@ class ActionAnswerService(ShopAction):
         topics = C.SERVICE_TOPICS.get(turn.intent)
         if turn.intent == "ask_delivery" and about_own_order(turn.text):
             topics = ("order_status",)
+        from actions.orders import answer_own_order  # orders -> cart -> products -> search -> service
+        from actions.reserve import cancel_reservation
+
+        topic = topics[0] if topics else None
+        if topic == "cancel_order" and cancel_reservation(turn):
+            return []
+        if topic in ORDER_ACTIONS and answer_own_order(turn, topic):
+            return []
         hit = best_section(turn, topics)
         if hit is None:
             turn.say("fallback")

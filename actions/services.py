@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from config import Settings, get_settings
 from nlg.phraser import Phraser
 from retrieval.api import Retriever
 from retrieval.policies import PolicyIndex
+from shopper.orders import OrderBook
+from shopper.reservations import Reservations
 from shopper.store import ShopperStore
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ class Services:
     phraser: Optional[Phraser]
     settings: Settings
     policies: Optional[PolicyIndex] = None  # the store's policies (data/policies/), for service questions
+    orders: Optional[OrderBook] = None  # orders and stock (shopper/orders.py), on the store's Redis
+    reservations: Optional[Reservations] = None  # pickup reservations (shopper/reservations.py)
+    desk: Optional[Any] = None  # the staff hand-off queue (shopper/handoff.HandoffDesk)
 
     @classmethod
     def build(cls, settings: Optional[Settings] = None) -> Services:
@@ -48,6 +53,7 @@ class Services:
         from retrieval.encoder import get_encoder
         from retrieval.engine import build_retriever
         from retrieval.policies import load_policies
+        from shopper.handoff import HandoffDesk
         from shopper.store import connect
 
         s = settings or get_settings()
@@ -55,4 +61,15 @@ class Services:
         retriever = build_retriever(s)
         phraser = build_phraser(s.nlg) if s.dialogue.phraser_on else None
         policies = PolicyIndex(load_policies(), get_encoder(s.search.encoder))
-        return cls(retriever=retriever, store=connect(s), phraser=phraser, settings=s, policies=policies)
+        store = connect(s)
+        d = s.dialogue
+        return cls(
+            retriever=retriever,
+            store=store,
+            phraser=phraser,
+            settings=s,
+            policies=policies,
+            orders=OrderBook(store.r, store.prefix, d.order_ttl_s, url=d.redis),
+            reservations=Reservations(store.r, store.prefix, d.reservation_hold_s, d.order_ttl_s, url=d.redis),
+            desk=HandoffDesk(store.r, store.prefix),
+        )

@@ -7,6 +7,7 @@ from typing import Any, Dict, List
 from rasa_sdk.events import UserUtteranceReverted
 
 from actions.base import ShopAction, Turn
+from actions.orders import answer_own_order
 from actions.results import describe
 from actions.search import kind_of, names_products, say_not_carried, start_search
 from actions.service import best_section, names_own_order, say_handoff, say_service, service_hit
@@ -39,7 +40,10 @@ class ActionSmalltalk(ShopAction):
         if turn.intent in ("nlu_fallback", "out_of_scope") and (
             names_an_order(turn.text) or names_own_order(turn.text)
         ):
-            # "Order #14254" on its own, "how will the lockdown affect my order?": what looking it up needs
+            # "Order #14254" on its own, "how will the lockdown affect my order?": their order, or what
+            # looking it up needs
+            if answer_own_order(turn, "order_status"):
+                return []
             hit = best_section(turn, "order_status")
             if hit is not None:
                 say_service(turn, hit, "order_status")
@@ -59,6 +63,10 @@ class ActionSmalltalk(ShopAction):
             if req is not None:  # "phone charger" on its own: a search NLU was unsure of
                 start_search(turn, req)
                 return []
+        if act == "deny" and turn.offered("/place_order"):  # "no" to "shall I place it?"
+            turn.store.save_checkout(turn.sender, None)
+            turn.say("checkout_declined")
+            return []
         if act in ("deny", "skip"):
             ctx = turn.store.get_context(turn.sender)
             if ctx.offer:  # "no" to "shall I drop the colour?"

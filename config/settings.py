@@ -71,6 +71,12 @@ class DialogueSettings(_Section):
     model_dir: Path = Field(default=REPO_ROOT / "models" / "rasa", description="trained Rasa models")
     recommend_k: int = Field(default=3, description="products shown per turn")
     replies: str = Field(default="gpt2", env="SHOPGUIDE_NLG", description="gpt2 (the phraser) | templates")
+    checkout_secret: Optional[str] = Field(
+        default=None, description="signs checkout links; unset = a random one kept in Redis, shared by replicas"
+    )
+    checkout_link_ttl_s: int = Field(default=24 * 3600, ge=60, description="how long a checkout link works")
+    reservation_hold_s: int = Field(default=24 * 3600, ge=60, description="how long a pickup reservation holds")
+    order_ttl_s: int = Field(default=400 * 24 * 3600, description="how long orders and reservations are kept")
 
     @property
     def action_url(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Set
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from shopper.store import SearchContext, StoreUnavailable, unavailable_message
 
@@ -17,6 +17,8 @@ class MemoryShopperStore:
         self.seen: Dict[str, Set[str]] = {}
         self.cart: Dict[str, Dict[str, int]] = {}
         self.profile: Dict[str, Dict[str, str]] = {}
+        self.cart_prices: Dict[str, Dict[str, float]] = {}
+        self.checkout: Dict[str, Dict[str, Any]] = {}
         self.down = False  # set True to simulate an outage
 
     def _check(self) -> None:
@@ -59,11 +61,36 @@ class MemoryShopperStore:
         self._check()
         return set(self.seen.get(sender, set()))
 
-    def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]:
+    def add_to_cart(
+        self, sender: str, product_id: str, quantity: int = 1, price: Optional[float] = None
+    ) -> Dict[str, int]:
         self._check()
         cart = self.cart.setdefault(sender, {})
         cart[product_id] = cart.get(product_id, 0) + int(quantity)
+        if price is not None:
+            self.cart_prices.setdefault(sender, {})[product_id] = float(price)
         return dict(cart)
+
+    def get_cart_prices(self, sender: str) -> Dict[str, float]:
+        self._check()
+        return dict(self.cart_prices.get(sender, {}))
+
+    def clear_cart(self, sender: str) -> None:
+        self._check()
+        self.cart.pop(sender, None)
+        self.cart_prices.pop(sender, None)
+
+    def get_checkout(self, sender: str) -> Optional[Dict[str, Any]]:
+        self._check()
+        c = self.checkout.get(sender)
+        return dict(c) if c else None
+
+    def save_checkout(self, sender: str, checkout: Optional[Dict[str, Any]]) -> None:
+        self._check()
+        if checkout is None:
+            self.checkout.pop(sender, None)
+        else:
+            self.checkout[sender] = dict(checkout)
 
     def get_cart(self, sender: str) -> Dict[str, int]:
         self._check()

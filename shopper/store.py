@@ -11,6 +11,8 @@ key                                   type    value
 ``P:shopper:S:shown_before``          string  JSON list of the ids of the list shown before that one
 ``P:shopper:S:seen``                  set     every product id shown since the search began
 ``P:shopper:S:cart``                  hash    product id -> quantity
+``P:shopper:S:cart_prices``           hash    product id -> catalog price when it was added (to tell changes)
+``P:shopper:S:checkout``              string  JSON checkout awaiting the shopper's confirmation (1 hour)
 ``P:shopper:S:profile``               hash    field -> value (e.g. ``store``, ``liked_brands``)
 ``P:tracker:S``                       string  Rasa's tracker (RedisTrackerStore)
 ``P:lock:S``                          string  Rasa's conversation lock (RedisLockStore)
@@ -28,6 +30,9 @@ from typing import Any, Dict, List, Optional, Protocol, Sequence, Set
 from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.filters import Filters
+
+
+CHECKOUT_TTL_S = 3600  # a checkout left unconfirmed this long is shown afresh
 
 
 class StoreUnavailable(RuntimeError):
@@ -118,8 +123,14 @@ class ShopperStore(Protocol):
     def get_shown(self, sender: str) -> List[str]: ...
     def get_shown_before(self, sender: str) -> List[str]: ...
     def get_seen(self, sender: str) -> Set[str]: ...
-    def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]: ...
+    def add_to_cart(
+        self, sender: str, product_id: str, quantity: int = 1, price: Optional[float] = None
+    ) -> Dict[str, int]: ...
     def get_cart(self, sender: str) -> Dict[str, int]: ...
+    def get_cart_prices(self, sender: str) -> Dict[str, float]: ...
+    def clear_cart(self, sender: str) -> None: ...
+    def get_checkout(self, sender: str) -> Optional[Dict[str, Any]]: ...
+    def save_checkout(self, sender: str, checkout: Optional[Dict[str, Any]]) -> None: ...
     def get_profile(self, sender: str) -> Dict[str, str]: ...
     def update_profile(self, sender: str, **fields: str) -> None: ...
 
@@ -212,16 +223,40 @@ class RedisShopperStore:
     def get_seen(self, sender: str) -> Set[str]:
         return set(self._call(self.r.smembers, self.key(sender, "seen")))
 
-    def add_to_cart(self, sender: str, product_id: str, quantity: int = 1) -> Dict[str, int]:
-        k = self.key(sender, "cart")
+    def add_to_cart(
+        self, sender: str, product_id: str, quantity: int = 1, price: Optional[float] = None
+    ) -> Dict[str, int]:
+        k, kp = self.key(sender, "cart"), self.key(sender, "cart_prices")
         pipe = self.r.pipeline(transaction=True)
         pipe.hincrby(k, product_id, int(quantity))
         pipe.expire(k, self.profile_ttl_s)
+        if price is not None:
+            pipe.hset(kp, product_id, float(price))
+            pipe.expire(kp, self.profile_ttl_s)
         self._call(pipe.execute)
         return self.get_cart(sender)
 
     def get_cart(self, sender: str) -> Dict[str, int]:
         return {k: int(v) for k, v in self._call(self.r.hgetall, self.key(sender, "cart")).items()}
+
+    def get_cart_prices(self, sender: str) -> Dict[str, float]:
+        return {k: float(v) for k, v in self._call(self.r.hgetall, self.key(sender, "cart_prices")).items()}
+
+    def clear_cart(self, sender: str) -> None:
+        self._call(self.r.delete, self.key(sender, "cart"), self.key(sender, "cart_prices"))
+
+    def get_checkout(self, sender: str) -> Optional[Dict[str, Any]]:
+        raw = self._call(self.r.get, self.key(sender, "checkout"))
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            return None
+
+    def save_checkout(self, sender: str, checkout: Optional[Dict[str, Any]]) -> None:
+        if checkout is None:
+            self._call(self.r.delete, self.key(sender, "checkout"))
+        else:
+            self._call(self.r.set, self.key(sender, "checkout"), json.dumps(checkout), ex=CHECKOUT_TTL_S)
 
     def get_profile(self, sender: str) -> Dict[str, str]:
         return dict(self._call(self.r.hgetall, self.key(sender, "profile")))

@@ -25,6 +25,8 @@ OUTCOMES = (
     "clarify",
     "not_carried",
     "service:<topic>",
+    "checkout",
+    "reservation",
     "handoff",
     "off_topic",
     "smalltalk",
@@ -33,8 +35,21 @@ OUTCOMES = (
 )
 
 
+CHECKOUT = frozenset({"checkout_declined", "checkout_empty", "checkout_confirm", "price_changed", "sold_out", "order_placed", "order_exists"})
+RESERVATION = frozenset({"reserve_held", "reserve_short", "reserve_no_store", "reserve_bad_quantity",
+                         "reserve_cancelled", "reserve_none"})
+
+
 def outcome_of(act: str, facts: Mapping[str, Any]) -> str:
     """The outcome label of a reply made for ``act`` (every act that is none of the others asks or repairs: clarify)."""
+    if act in CHECKOUT:
+        return "checkout"
+    if act in RESERVATION:
+        return "reservation"
+    if facts.get("topic") and (act.startswith("order_") or act.startswith("address_")):
+        return f"service:{facts['topic']}"
+    if act in ("handoff_queued", "handoff_with_person"):
+        return "handoff"
     if act in PRODUCTS:
         return "products"
     if act in SMALLTALK:

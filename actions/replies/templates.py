@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Dict
 
+from actions.replies.orders_text import ORDER_TEMPLATES
 from actions.replies.text import (
     FROM_CATALOG,
     SKIP_HINT,
@@ -269,6 +270,9 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     ),
     "search_down": lambda f: "Sorry, product search isn't available right now. Please try again in a moment.",
 }
+
+
+TEMPLATES.update(ORDER_TEMPLATES)
 
 
 def template_text(act: str, facts: Dict[str, Any]) -> str:
