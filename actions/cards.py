@@ -9,8 +9,20 @@ from actions.replies import money
 from actions.replies.facts import ProductFacts
 from retrieval.filters import Filters
 from retrieval.schema import Product
+from retrieval.variants import axes, options
 
 PLACEHOLDER_IMAGE = "/static/placeholder-product.svg"
+# Variant axes a card lists, as (fact name, attribute, words for the text line).
+VARIANT_FIELDS = (("sizes", "size", "sizes"), ("colours", "colour", "colours"))
+
+
+class VariantFacts(ProductFacts, total=False):
+    """Product facts plus what a model with variants is in stock in."""
+
+    sizes: List[str]  # e.g. ["UK 4", "UK 6"]: only for a model sold in several sizes
+    colours: List[str]  # e.g. ["blue", "burgundy"]: only for a model sold in several colours
+
+
 REASON_ATTRS = ("material", "feature", "features", "type", "size", "capacity", "flavour", "diet", "colour", "pattern")
 
 
@@ -45,7 +57,30 @@ def reason_for(
     return ""
 
 
-def _shown(p: Product, position: int, reason: str) -> ProductFacts:
+def variant_options(variants: Sequence[Product], store_id: Optional[str] = None) -> Dict[str, List[str]]:
+    """The sizes and colours a model is in stock in (at ``store_id``, else anywhere).
+
+    Args:
+        variants: every product of the model (``Retriever.variants``).
+        store_id: the store to look at, or None for any.
+
+    Returns:
+        ``{"sizes": [...], "colours": [...]}`` with only the axes the variants differ in (sizes
+        smallest first, possibly empty when none is in stock); ``{}`` for a single product.
+    """
+    if len(variants) < 2:
+        return {}
+    varying = axes(variants)
+    return {name: options(variants, attr, True, store_id) for name, attr, _ in VARIANT_FIELDS if attr in varying}
+
+
+def options_text(found: Dict[str, List[str]]) -> str:
+    """``"in stock in sizes UK 4, UK 6; colours blue, tan"``, or '' when there is nothing to say."""
+    parts = [f"{words} {', '.join(found[name])}" for name, _, words in VARIANT_FIELDS if found.get(name)]
+    return "in stock in " + "; ".join(parts) if parts else ""
+
+
+def _shown(p: Product, position: int, reason: str) -> VariantFacts:
     """The fields both the reply facts and the card show, straight from the catalog."""
     return {
         "position": position,
@@ -61,9 +96,24 @@ def _shown(p: Product, position: int, reason: str) -> ProductFacts:
     }
 
 
-def product_facts(p: Product, position: int = 0, reason: str = "") -> ProductFacts:
-    """Display-ready facts of one product (every value straight from the catalog)."""
+def product_facts(
+    p: Product,
+    position: int = 0,
+    reason: str = "",
+    variants: Sequence[Product] = (),
+    store_id: Optional[str] = None,
+) -> ProductFacts:
+    """Display-ready facts of one product (every value straight from the catalog).
+
+    Given its model's ``variants``, the facts also carry the ``sizes`` and ``colours`` in stock
+    (at ``store_id``, else anywhere), for the axes the variants differ in.
+    """
     facts = _shown(p, position, reason)
+    found = variant_options(variants, store_id)
+    if "sizes" in found:
+        facts["sizes"] = found["sizes"]
+    if "colours" in found:
+        facts["colours"] = found["colours"]
     facts["attributes"] = dict(p.attributes)
     if p.list_price and p.price is not None and p.list_price > p.price:
         facts["list_price"] = p.list_price
@@ -77,8 +127,13 @@ def card(
     reason: str = "",
     store_names: Optional[Dict[str, str]] = None,
     store_id: Optional[str] = None,
+    variants: Sequence[Product] = (),
 ) -> Dict[str, Any]:
-    """A product card for channels that render them (web chat, kiosk)."""
+    """A product card for channels that render them (web chat, kiosk).
+
+    Given its model's ``variants``, the card also lists the ``sizes`` and ``colours`` in stock
+    (at ``store_id``, else anywhere) and says them in ``options_text`` for text-only channels.
+    """
     stock = []
     for sid, s in sorted(p.stock.items()):
         if store_id and sid != store_id:
@@ -86,10 +141,13 @@ def card(
         stock.append(
             {"store_id": sid, "store": (store_names or {}).get(sid, sid), "quantity": s.quantity, "aisle": s.aisle}
         )
+    found = variant_options(variants, store_id)
+    extra: Dict[str, Any] = {**found, "options_text": options_text(found)} if found else {}
     return {
         **_shown(p, position, reason),
         "image": p.attributes.get("image") or p.attributes.get("image_url") or PLACEHOLDER_IMAGE,
         "stock": stock,
+        **extra,
     }
 
 

@@ -10,6 +10,7 @@ from actions.products import focus_on, position_of, referenced
 from actions.replies import money
 from actions.replies.facts import Facts
 from actions.understanding import quantity
+from actions.variants import choose_variant
 from retrieval.api import UnknownProductError
 from retrieval.schema import Product
 
@@ -56,7 +57,9 @@ class ActionChoose(ShopAction):
         products = referenced(turn)
         if not products:
             return []
-        p = products[0]
+        p = choose_variant(turn, products[0], "choose")
+        if p is None:  # asked which size
+            return []
         qty = quantity(turn.entities, turn.text)
         cart = turn.store.add_to_cart(turn.sender, p.id, qty, price=p.price)
         _, items, total = cart_contents(turn, cart)

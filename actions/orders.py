@@ -16,6 +16,7 @@ from actions.cards import button
 from actions.cart import cart_contents
 from actions.replies import money
 from actions.replies.facts import Facts
+from actions.variants import variant_text
 from retrieval.schema import Product
 from shopper.links import shared_secret, sign
 from shopper.orders import Line, OrderBook
@@ -150,7 +151,7 @@ def _lines_for(turn: Turn, pending: Dict[str, Any]) -> Tuple[List[Line], List[Pr
             stores = [(sid, p.stock[sid].quantity if sid in p.stock else 0)]
         else:  # delivery: sent from the store with the most units
             stores = sorted(((sid, s.quantity) for sid, s in p.stock.items()), key=lambda kv: (-kv[1], kv[0]))
-        lines.append(Line(p.id, p.name, price, int(ln["quantity"]), stores, variant=p.attributes.get("size")))
+        lines.append(Line(p.id, p.name, price, int(ln["quantity"]), stores, variant=variant_text(p)))
         products.append(p)
     return lines, products, changes
 
@@ -239,14 +240,14 @@ _GENERAL = re.compile(r"^\s*(?:how|when|why|is|are|do|does|what happens)\b|\bif 
 
 
 def about_my_order(text: str, changes_it: bool) -> bool:
-    """Whether an order question is about the shopper's own order ("where is my order?", "cancel it")
-    rather than how things work ("how do I cancel an order?"). A change needs a plain request."""
+    """Whether an order question is about the shopper's own order ("where is my order?", "cancel it",
+    "change the address") rather than how things work ("how do I cancel an order?")."""
     text = text or ""
     if order_id_in(text):
         return True
-    if not _MINE.search(text):
-        return False
-    return not (changes_it and _GENERAL.search(text))
+    if _GENERAL.search(text):
+        return bool(_MINE.search(text)) and not changes_it
+    return True
 
 
 def answer_own_order(turn: Turn, topic: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 from actions.base import ShopAction, Turn
 from actions.orders import store_label, store_named
 from actions.products import focus_on, referenced
+from actions.variants import choose_variant, variant_text
 from actions.replies.facts import Facts
 from shopper.reservations import MAX_UNITS
 
@@ -58,8 +59,6 @@ class ActionReserve(ShopAction):
         products = referenced(turn)
         if not products:
             return []
-        p = products[0]
-        focus_on(turn, p)
         sid, unknown = store_named(turn)
         names = turn.retriever.store_names
         if unknown:
@@ -67,13 +66,18 @@ class ActionReserve(ShopAction):
             return []
         sid = sid or turn.metadata.get("store_id") or turn.store.get_profile(turn.sender).get("store")
         if not sid or sid not in names:
-            turn.say("reserve_no_store", {"name": p.name, "store_names": sorted(names.values())})
+            turn.say("reserve_no_store", {"name": products[0].name, "store_names": sorted(names.values())})
             return []
+        turn.store.update_profile(turn.sender, store=sid)  # a size asked next still holds it here
+        p = choose_variant(turn, products[0], "reserve", store_id=sid)
+        if p is None:
+            return []
+        focus_on(turn, p)
         catalog = {s: st.quantity for s, st in p.stock.items()}
         live = services.orders.levels(p.id, catalog) if services.orders is not None else catalog
         held = services.reservations.hold(
             turn.sender, p.id, p.name, sid, store_label(turn, sid), qty, catalog.get(sid, 0),
-            variant=p.attributes.get("size"),
+            variant=variant_text(p),
         )
         if held.status != "held" or held.reservation is None:
             elsewhere = [store_label(turn, s) for s, n in sorted(live.items()) if s != sid and n >= qty]
@@ -82,7 +86,6 @@ class ActionReserve(ShopAction):
             turn.say("reserve_short", facts)
             return []
         r = held.reservation
-        turn.store.update_profile(turn.sender, store=sid)
         turn.say("reserve_held", {
             "name": r["name"], "quantity": r["quantity"], "store_name": r["store_name"], "code": r["code"],
             "until_text": time.strftime("%a %d %b, %H:%M", time.localtime(r["deadline"])),

@@ -40,6 +40,21 @@ def warm_up(services: Services) -> None:
             logger.error("phraser failed to load (%s: %s): replies use the templates", type(e).__name__, e)
 
 
+SWEEP_EVERY_S = 60.0
+
+
+async def sweep_forever(services: Services, every_s: float = SWEEP_EVERY_S) -> None:
+    """Release expired pickup reservations every minute (they are also swept before each new one)."""
+    while services.reservations is not None:
+        try:
+            n = await asyncio.get_running_loop().run_in_executor(None, services.reservations.sweep)
+            if n:
+                logger.info("released %d expired reservation(s)", n)
+        except Exception as e:  # noqa: BLE001 - Redis down: try again next time
+            logger.warning("reservation sweep failed: %s", e)
+        await asyncio.sleep(every_s)
+
+
 def create_app(services: Services, warm: bool = True) -> Any:
     """A Sanic app answering Rasa's action calls with the actions built on ``services``."""
     from rasa_sdk import utils
@@ -79,6 +94,10 @@ def create_app(services: Services, warm: bool = True) -> Any:
     @app.get("/actions")
     async def actions(_: Any) -> Any:
         return response.json([{"name": k} for k in executor.actions])
+
+    @app.listener("after_server_start")  # type: ignore[call-arg, arg-type]
+    async def _sweeper(app: Any, loop: Any) -> None:
+        app.add_task(sweep_forever(services))
 
     if warm:
         # sanic 21.12 annotates listener(event) as returning a listener, not a decorator

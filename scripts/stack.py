@@ -316,6 +316,21 @@ def start_stack(s: DialogueSettings, procs: Dict[str, subprocess.Popen], setup: 
     return redis_url
 
 
+def seed_demo(s: DialogueSettings, redis_url: str) -> None:
+    """Demo orders for the demo shopper (once; seeding again changes nothing), on the demo catalog."""
+    if get_settings().search.catalog != "demo":
+        return
+    import redis
+
+    from shopper.demo import DEMO_SHOPPER, seed_demo_orders
+    from shopper.orders import OrderBook
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    orders = seed_demo_orders(OrderBook(client, s.redis_prefix, s.order_ttl_s, url=redis_url))
+    say(f"demo shopper {DEMO_SHOPPER!r} has orders {', '.join(o['id'] for o in orders)} "
+        f"(try /chat?session={DEMO_SHOPPER}: \"where is my order?\")")
+
+
 def print_urls(s: DialogueSettings, redis_url: str, staff_pin: Optional[str] = None, generated_pin: bool = False) -> None:
     from channels.pages import urls_text as web_urls_text
     from shopper.store import redact
@@ -353,6 +368,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     pidfile(s, "stack").write_text(str(os.getpid()))
     try:
         redis_url = start_stack(s, procs, setup=not args.no_setup, extra_env={"SHOPGUIDE_KIOSK_STAFF_PIN": pin})
+        seed_demo(s, redis_url)
         print_urls(s, redis_url, pin, generated_pin)
         while True:
             for name, proc in procs.items():

@@ -118,5 +118,11 @@ ORDER_TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "reserve_cancelled": lambda f: f"Reservation {f['code']} is cancelled and the item is back on the shelf.",
     "reserve_none": lambda f: "You have no reservation to cancel.",
     "handoff_queued": _handoff_queued,
+    "ask_size": lambda f: (
+        f"Which size of {f['name']}? " + (f"In stock: {join(f['sizes'])}." if f.get("sizes") else "No size is in stock right now.")
+    ),
+    "size_not_made": lambda f: (
+        f"{f['name']} doesn't come in {f['size']}." + (f" Sizes in stock: {join(f['sizes'])}." if f.get("sizes") else "")
+    ),
     "handoff_with_person": lambda f: "A member of our staff already has this conversation and will reply here.",
 }

@@ -57,10 +57,13 @@ def services_for(retriever: InMemoryRetriever, store: ShopperStore, phraser: Any
 
 def make_tracker(text: str = "", intent: str = "", entities: Optional[List[Dict[str, Any]]] = None,
                  slots: Optional[Dict[str, Any]] = None, sender: str = "shopper1", channel: str = "rest",
-                 metadata: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None) -> Tracker:
+                 metadata: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None,
+                 events: Optional[List[Dict[str, Any]]] = None) -> Tracker:
     parse = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
              "metadata": metadata or {}}
-    events = [{"event": "user", "text": text, "parse_data": parse, "input_channel": channel, "metadata": metadata or {}}]
+    events = list(events or []) + [
+        {"event": "user", "text": text, "parse_data": parse, "input_channel": channel, "metadata": metadata or {}}
+    ]
     return Tracker(sender, slots or {}, parse, events, False, None, {"name": active_loop} if active_loop else {},
                    "action_listen")
 

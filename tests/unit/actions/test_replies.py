@@ -32,7 +32,14 @@ def test_every_template_renders_with_sample_facts(act):
              "lines": [{"name": "N", "quantity": 2, "price_text": "$1.00"}],
              "kind": "bikes", "said": "road bike", "related": ["Bike Helmet"], "topic": "returns", "source": "(from our Returns policy)",
              "store_list": [{"name": "S", "address": "A", "hours": "9-5"}], "session_days": 7, "cart_days": 90,
-             "earlier": 3, "name": "N"}
+             "earlier": 3, "name": "N",
+             # checkout, orders, reservations, hand-off
+             "order_id": "40001", "status_text": "placed", "total_text": "$2.00", "fulfilment_text": "delivery",
+             "when_text": "1 Dec", "link": "http://x/checkout/t", "address": "1 A St", "price_changes": [],
+             "history": [{"status_text": "placed", "when_text": "1 Dec"}], "store_names": ["S"], "store_name": "S",
+             "orders": [{"order_id": "1", "when_text": "1 Dec", "items_text": "1 x N", "total_text": "$1.00",
+                         "status_text": "placed"}], "where": "S", "code": "ABC234", "until_text": "Tue 10:00",
+             "available": 0, "elsewhere": ["S"], "max": 10, "position": 2, "sizes": ["UK 7"], "size": "UK 9"}
     text = render(act, facts)
     assert isinstance(text, str) and text.strip()
 

@@ -1,0 +1,77 @@
+"""Which variant (size, colour) of a model the shopper means: "add the second one in a UK 7"."""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+from actions import constants as C
+from actions.base import Turn
+from actions.cards import button
+from actions.understanding import first_entity
+from retrieval.schema import Product
+from retrieval.variants import axes, options, pick, size_order
+
+_SIZE = re.compile(
+    r"\b((?:uk|us|eu)\s*\d{1,2}(?:\.5)?)\b|\bsize\s+([a-z0-9.]{1,5})\b|"
+    r"\bin (?:a |an )?(\d{1,2}(?:\.5)?|x{0,3}s|x{0,3}l|m|small|medium|large|extra large)\b",
+    re.IGNORECASE,
+)
+
+
+def size_in(text: str) -> Optional[str]:
+    """The size a message asks for ("in a UK 7", "size 9", "in medium"), if any."""
+    m = _SIZE.search(text or "")
+    if not m:
+        return None
+    return next(g for g in m.groups() if g).strip()
+
+
+def choose_variant(turn: Turn, p: Product, intent: str, store_id: Optional[str] = None) -> Optional[Product]:
+    """The variant of ``p``'s model the turn means, or None after asking which size (or saying the size
+    asked for is not made). A button that named the variant's id, or a model with one variant, needs no
+    question; the colour shown stays unless another is asked for."""
+    variants = turn.retriever.variants(p.id)
+    if len(variants) < 2 or first_entity(turn.entities, C.ENT_PRODUCT_ID):
+        return p
+    varying = axes(variants)
+    size = size_in(turn.text)
+    colour = first_entity(turn.entities, C.ENT_COLOUR) or None
+    if "size" not in varying:
+        return pick(variants, colour=colour or p.attributes.get("colour")) or p
+    sizes = options(variants, "size", True, store_id)
+    if size is None:
+        same_colour = [v for v in variants if v.attributes.get("colour") == (colour or p.attributes.get("colour"))]
+        in_colour = options(same_colour or variants, "size", True, store_id)
+        turn.say("ask_size", {"name": _model_name(p), "sizes": in_colour or sizes},
+                 buttons=_size_buttons(same_colour or variants, intent, store_id))
+        return None
+    chosen = pick(variants, size=size, colour=colour or p.attributes.get("colour")) or pick(variants, size=size)
+    if chosen is None:
+        turn.say("size_not_made", {"name": _model_name(p), "size": size[:20], "sizes": sizes})
+        return None
+    return chosen
+
+
+def _model_name(p: Product) -> str:
+    """The name without its variant suffix ("Velocita Road Running Shoes - Blue, UK 4" -> before " - ")."""
+    return p.name.split(" - ")[0] if p.group else p.name
+
+
+def _size_buttons(variants: List[Product], intent: str, store_id: Optional[str]) -> List[dict]:
+    seen, out = set(), []
+    for v in sorted(variants, key=lambda v: size_order(v.attributes.get("size") or "")):
+        size = v.attributes.get("size")
+        if not size or size in seen or not (v.in_stock_at(store_id) if store_id else v.in_stock_anywhere):
+            continue
+        seen.add(size)
+        out.append(button(size, intent, {C.ENT_PRODUCT_ID: v.id}))
+    return out[:8]
+
+
+def variant_text(p: Product) -> Optional[str]:
+    """ "UK 7, blue": the variant an order line or reservation holds (None for a product without one)."""
+    if not p.group:
+        return None
+    parts = [p.attributes[a] for a in ("size", "colour") if p.attributes.get(a)]
+    return ", ".join(parts) or None
