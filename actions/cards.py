@@ -16,13 +16,6 @@ PLACEHOLDER_IMAGE = "/static/placeholder-product.svg"
 VARIANT_FIELDS = (("sizes", "size", "sizes"), ("colours", "colour", "colours"))
 
 
-class VariantFacts(ProductFacts, total=False):
-    """Product facts plus what a model with variants is in stock in."""
-
-    sizes: List[str]  # e.g. ["UK 4", "UK 6"]: only for a model sold in several sizes
-    colours: List[str]  # e.g. ["blue", "burgundy"]: only for a model sold in several colours
-
-
 REASON_ATTRS = ("material", "feature", "features", "type", "size", "capacity", "flavour", "diet", "colour", "pattern")
 
 
@@ -80,7 +73,7 @@ def options_text(found: Dict[str, List[str]]) -> str:
     return "in stock in " + "; ".join(parts) if parts else ""
 
 
-def _shown(p: Product, position: int, reason: str) -> VariantFacts:
+def _shown(p: Product, position: int, reason: str) -> ProductFacts:
     """The fields both the reply facts and the card show, straight from the catalog."""
     return {
         "position": position,

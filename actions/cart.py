@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Tuple
 
 from actions.base import ShopAction, Turn
-from actions.cards import card, product_buttons, product_facts
+from actions.cards import button, card, product_buttons, product_facts
 from actions.products import focus_on, position_of, referenced
 from actions.replies import money
 from actions.replies.facts import Facts
@@ -13,6 +13,8 @@ from actions.understanding import quantity
 from actions.variants import choose_variant
 from retrieval.api import UnknownProductError
 from retrieval.schema import Product
+
+CHECKOUT = button("Check out", "checkout")
 
 
 def cart_contents(turn: Turn, cart: Dict[str, int]) -> Tuple[List[Tuple[Product, int]], int, float]:
@@ -45,7 +47,9 @@ class ActionShowCart(ShopAction):
             "cart_items": items,
             "cart_total_text": money(round(total, 2), cur),
         }
-        turn.say("cart", facts, cards=[card(p, i) for i, (p, _) in enumerate(lines, 1)], kind="cart")
+        turn.say(
+            "cart", facts, cards=[card(p, i) for i, (p, _) in enumerate(lines, 1)], buttons=[CHECKOUT], kind="cart"
+        )
         return []
 
 
@@ -74,7 +78,7 @@ class ActionChoose(ShopAction):
             "chosen",
             facts,
             cards=[card(p, facts["product"]["position"])],
-            buttons=product_buttons(p)[1:],
+            buttons=product_buttons(p)[1:] + [CHECKOUT],
             kind="cart_update",
         )
         return []

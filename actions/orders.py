@@ -23,7 +23,9 @@ from shopper.orders import Line, OrderBook
 
 ORDER_ID_RE = re.compile(r"(?:#|\b(?:order|number|no\.?|nr\.?)\s*#?\s*)(\d{4,9})\b|\b(\d{5,9})\b", re.IGNORECASE)
 LAST_WEEK_RE = re.compile(r"\blast\s+week\b|\bpast\s+week\b|\bthis\s+week\b")
-DELIVER_RE = re.compile(r"\b(?:deliver|delivered|delivery|ship|shipped|shipping|send it|to my (?:home|house|address))\b", re.I)
+DELIVER_RE = re.compile(
+    r"\b(?:deliver|delivered|delivery|ship|shipped|shipping|send it|to my (?:home|house|address))\b", re.I
+)
 PICKUP_RE = re.compile(r"\b(?:pick\s*(?:it|them)?\s*up|pickup|collect|click and collect|in store)\b", re.I)
 ADDRESS_RE = re.compile(r"\b(?:to|address(?: is| to)?|:)\s+(\d{1,6}\s+[A-Za-z][\w .,'-]{3,150})$", re.IGNORECASE)
 
@@ -144,8 +146,9 @@ def _lines_for(turn: Turn, pending: Dict[str, Any]) -> Tuple[List[Line], List[Pr
         p = turn.retriever.get(ln["product_id"])
         price = p.price or 0.0
         if abs(price - float(ln["unit_price"])) >= 0.005:
-            changes.append({"name": p.name, "was_text": money(ln["unit_price"], p.currency),
-                            "now_text": money(price, p.currency)})
+            changes.append(
+                {"name": p.name, "was_text": money(ln["unit_price"], p.currency), "now_text": money(price, p.currency)}
+            )
         if fulfilment.get("type") == "pickup":
             sid = fulfilment["store_id"]
             stores = [(sid, p.stock[sid].quantity if sid in p.stock else 0)]
@@ -163,8 +166,10 @@ def say_order(turn: Turn, act: str, order: Dict[str, Any], extra: Optional[Facts
         "total_text": money(order["total"], order["currency"]),
         "fulfilment_text": _fulfilment_text(order["fulfilment"]),
         "when_text": time.strftime("%d %b %Y, %H:%M", time.localtime(order["history"][-1]["at"])),
-        "lines": [{"name": ln["name"], "quantity": ln["quantity"],
-                   "price_text": money(ln["unit_price"], order["currency"])} for ln in order["lines"]],
+        "lines": [
+            {"name": ln["name"], "quantity": ln["quantity"], "price_text": money(ln["unit_price"], order["currency"])}
+            for ln in order["lines"]
+        ],
         **(extra or {}),
     }
     turn.say(act, facts)
@@ -236,7 +241,9 @@ def own_order(turn: Turn) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
 
 
 _MINE = re.compile(r"\b(?:my|our)\b|\bi\s+(?:have\s+)?(?:ordered|bought|placed)\b|\b(?:it|that|this)\b", re.I)
-_GENERAL = re.compile(r"^\s*(?:how|when|why|is|are|do|does|what happens)\b|\bif i\b|\bpolic(?:y|ies)\b|\bin general\b", re.I)
+_GENERAL = re.compile(
+    r"^\s*(?:how|when|why|is|are|do|does|what happens)\b|\bif i\b|\bpolic(?:y|ies)\b|\bin general\b", re.I
+)
 
 
 def about_my_order(text: str, changes_it: bool) -> bool:
@@ -270,8 +277,7 @@ def answer_own_order(turn: Turn, topic: str) -> bool:
             if recent:
                 turn.say("order_list", {"orders": [_brief(o) for o in recent], "topic": topic})
                 return True
-        say_order(turn, "order_status", order, {"topic": topic,
-                                                "history": [_step(h) for h in order["history"]]})
+        say_order(turn, "order_status", order, {"topic": topic, "history": [_step(h) for h in order["history"]]})
         return True
     if topic == "cancel_order":
         moved = book.cancel(order["id"], turn.sender)
@@ -285,7 +291,9 @@ def answer_own_order(turn: Turn, topic: str) -> bool:
             return True
         moved = book.change_address(order["id"], turn.sender, m.group(1))
         if moved.result == "ok" and moved.order:
-            say_order(turn, "address_changed", moved.order, {"topic": topic, "address": moved.order["fulfilment"]["address"]})
+            say_order(
+                turn, "address_changed", moved.order, {"topic": topic, "address": moved.order["fulfilment"]["address"]}
+            )
         else:
             say_order(turn, "address_not_changeable", moved.order or order, {"topic": topic})
         return True
@@ -303,5 +311,7 @@ def _brief(order: Dict[str, Any]) -> Dict[str, str]:
 
 
 def _step(h: Dict[str, Any]) -> Dict[str, str]:
-    return {"status_text": h["status"].replace("_", " "),
-            "when_text": time.strftime("%d %b %Y, %H:%M", time.localtime(h["at"]))}
+    return {
+        "status_text": h["status"].replace("_", " "),
+        "when_text": time.strftime("%d %b %Y, %H:%M", time.localtime(h["at"])),
+    }

@@ -6,7 +6,7 @@ import re
 from typing import Any, Dict, List, Optional, cast
 
 from actions.base import ShopAction, Turn
-from actions.cards import card, product_buttons, product_facts
+from actions.cards import button, card, product_buttons, product_facts
 from actions.replies import money
 from actions.replies.facts import Facts, StoreStockFacts
 from actions.search import search_anew
@@ -103,6 +103,15 @@ def _store_of(turn: Turn) -> Optional[str]:
     return turn.store.get_profile(turn.sender).get("store")
 
 
+def reserve_buttons(p: Product, rows: List[StoreStockFacts]) -> List[Dict[str, str]]:
+    """ "Reserve at <store>" for the first stores listed with units on the shelf."""
+    return [
+        button(f"Reserve at {r['store']}", "reserve", {"product_id": p.id, "store": r["store_id"]})
+        for r in rows
+        if r["quantity"] > 0
+    ][:2]
+
+
 class ActionShowDetails(ShopAction):
     def name(self) -> str:
         return "action_show_details"
@@ -112,7 +121,8 @@ class ActionShowDetails(ShopAction):
         if not products:
             return []
         p = products[0]
-        facts = product_facts(p, position_of(turn, p))
+        model = turn.retriever.variants(p.id)
+        facts = product_facts(p, position_of(turn, p), variants=model)
         desc = (p.description or "").strip()
         facts["description"] = (desc[:237] + "...") if len(desc) > 240 else desc
         in_stock = [s for s in _stock_lines(turn, p) if s["quantity"] > 0]
@@ -122,7 +132,7 @@ class ActionShowDetails(ShopAction):
         turn.say(
             "details",
             {"product": facts},
-            cards=[card(p, facts["position"], "", turn.retriever.store_names)],
+            cards=[card(p, facts["position"], "", turn.retriever.store_names, variants=model)],
             buttons=product_buttons(p),
             kind="product_details",
         )
@@ -218,6 +228,7 @@ class ActionCheckAvailability(ShopAction):
             "availability",
             {"product": product_facts(p, position_of(turn, p)), "stores": rows, "asked_store": store_id},
             cards=[card(p, position_of(turn, p), "", turn.retriever.store_names, None)],
+            buttons=reserve_buttons(p, rows),
             kind="stock",
         )
         return []

@@ -9,13 +9,29 @@ from typing import Any, Dict, List, Optional
 from actions.base import ShopAction, Turn
 from actions.orders import store_label, store_named
 from actions.products import focus_on, referenced
-from actions.variants import choose_variant, variant_text
 from actions.replies.facts import Facts
+from actions.variants import choose_variant, variant_text
 from shopper.reservations import MAX_UNITS
 
 # "reserve 3", "hold two of them", "reserve -1", "reserve 500", "reserve loads": what was asked, unclamped
-_WORDS = {"one": 1, "a": 1, "an": 1, "two": 2, "a pair": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "zero": 0, "none": 0, "no": 0}
+_WORDS = {
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "two": 2,
+    "a pair": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "zero": 0,
+    "none": 0,
+    "no": 0,
+}
 _VAGUE = re.compile(r"\b(?:loads|lots|many|a bunch|several|some|a few|plenty|heaps|tons)\b(?: of)?", re.I)
 _NUMBER = re.compile(r"(?<![\w.])(-?\d{1,9})(?!\s*(?:st|nd|rd|th)\b)(?![\w.])")
 
@@ -34,7 +50,9 @@ def asked_quantity(turn: Turn) -> Optional[int]:
     m = _NUMBER.search(text_wo_sizes)
     if m:
         return int(m.group(1))
-    m = re.search(r"\b(zero|none|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of|units|pieces|pairs?)\b", text)
+    m = re.search(
+        r"\b(zero|none|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of|units|pieces|pairs?)\b", text
+    )
     if m:
         return _WORDS[m.group(1)]
     if _VAGUE.search(text):
@@ -54,7 +72,7 @@ class ActionReserve(ShopAction):
             raise RuntimeError("no reservations (Services.reservations)")
         qty = asked_quantity(turn)
         if qty is None or not 1 <= qty <= MAX_UNITS:
-            turn.say("reserve_bad_quantity", {"max": MAX_UNITS, "asked": "" if qty is None else str(qty)})
+            turn.say("reserve_bad_quantity", {"max": MAX_UNITS})
             return []
         products = referenced(turn)
         if not products:
@@ -76,20 +94,37 @@ class ActionReserve(ShopAction):
         catalog = {s: st.quantity for s, st in p.stock.items()}
         live = services.orders.levels(p.id, catalog) if services.orders is not None else catalog
         held = services.reservations.hold(
-            turn.sender, p.id, p.name, sid, store_label(turn, sid), qty, catalog.get(sid, 0),
+            turn.sender,
+            p.id,
+            p.name,
+            sid,
+            store_label(turn, sid),
+            qty,
+            catalog.get(sid, 0),
             variant=variant_text(p),
         )
         if held.status != "held" or held.reservation is None:
             elsewhere = [store_label(turn, s) for s, n in sorted(live.items()) if s != sid and n >= qty]
-            facts: Facts = {"name": p.name, "store_name": store_label(turn, sid), "available": held.available,
-                            "quantity": qty, "elsewhere": elsewhere}
+            facts: Facts = {
+                "name": p.name,
+                "store_name": store_label(turn, sid),
+                "available": held.available,
+                "quantity": qty,
+                "elsewhere": elsewhere,
+            }
             turn.say("reserve_short", facts)
             return []
         r = held.reservation
-        turn.say("reserve_held", {
-            "name": r["name"], "quantity": r["quantity"], "store_name": r["store_name"], "code": r["code"],
-            "until_text": time.strftime("%a %d %b, %H:%M", time.localtime(r["deadline"])),
-        })
+        turn.say(
+            "reserve_held",
+            {
+                "name": r["name"],
+                "quantity": r["quantity"],
+                "store_name": r["store_name"],
+                "code": r["code"],
+                "until_text": time.strftime("%a %d %b, %H:%M", time.localtime(r["deadline"])),
+            },
+        )
         return []
 
 

@@ -146,9 +146,11 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
 
     reasons = [reason_for(p, chosen, f, ctx.price_preference) for p in chosen]
     facts = facts_base.copy()
-    facts["products"] = [product_facts(p, i, r) for i, (p, r) in enumerate(zip(chosen, reasons, strict=True), 1)]
+    models = [turn.retriever.variants(p.id) for p in chosen]  # the sizes and colours each model is in stock in
+    rows = list(zip(chosen, reasons, models, strict=True))
+    facts["products"] = [product_facts(p, i, r, variants=m) for i, (p, r, m) in enumerate(rows, 1)]
     facts["page"] = 1 + len(seen) // max(1, k)
-    cards = [card(p, i, r, turn.retriever.store_names) for i, (p, r) in enumerate(zip(chosen, reasons, strict=True), 1)]
+    cards = [card(p, i, r, turn.retriever.store_names, variants=m) for i, (p, r, m) in enumerate(rows, 1)]
     turn.store.set_shown(turn.sender, [p.id for p in chosen])
     ctx.offer = None
     ctx.focus = None

@@ -7,12 +7,14 @@ from typing import Any, Dict, List
 from rasa_sdk.events import UserUtteranceReverted
 
 from actions.base import ShopAction, Turn
+from actions.cards import button
 from actions.orders import answer_own_order
 from actions.results import describe
 from actions.search import kind_of, names_products, say_not_carried, start_search
 from actions.service import best_section, names_own_order, say_handoff, say_service, service_hit
 from actions.understanding import asks_for_person, names_an_order, parse_request
 
+PERSON = button("Talk to a person", "request_human")
 ACTS = {
     "greet": "greet",
     "goodbye": "goodbye",
@@ -74,7 +76,7 @@ class ActionSmalltalk(ShopAction):
                 turn.store.save_context(turn.sender, ctx)
                 turn.say("keep_constraints", {"constraints": describe(turn, ctx.get_filters())})
                 return []
-        turn.say(act)
+        turn.say(act, buttons=[PERSON] if act == "fallback" else None)
         return []
 
 
@@ -85,5 +87,5 @@ class ActionDefaultFallback(ShopAction):
         return "action_default_fallback"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
-        turn.say("fallback")
+        turn.say("fallback", buttons=[PERSON])
         return [UserUtteranceReverted()]

@@ -43,8 +43,11 @@ def choose_variant(turn: Turn, p: Product, intent: str, store_id: Optional[str] 
     if size is None:
         same_colour = [v for v in variants if v.attributes.get("colour") == (colour or p.attributes.get("colour"))]
         in_colour = options(same_colour or variants, "size", True, store_id)
-        turn.say("ask_size", {"name": _model_name(p), "sizes": in_colour or sizes},
-                 buttons=_size_buttons(same_colour or variants, intent, store_id))
+        turn.say(
+            "ask_size",
+            {"name": _model_name(p), "sizes": in_colour or sizes},
+            buttons=_size_buttons(same_colour or variants, intent, store_id),
+        )
         return None
     chosen = pick(variants, size=size, colour=colour or p.attributes.get("colour")) or pick(variants, size=size)
     if chosen is None:
@@ -54,8 +57,16 @@ def choose_variant(turn: Turn, p: Product, intent: str, store_id: Optional[str] 
 
 
 def _model_name(p: Product) -> str:
-    """The name without its variant suffix ("Velocita Road Running Shoes - Blue, UK 4" -> before " - ")."""
-    return p.name.split(" - ")[0] if p.group else p.name
+    """The name without its variant's values ("Velocita Road Running Shoes - Blue, UK 4" -> "Velocita Road
+    Running Shoes", "Dreamhaven Microfibre Sheet Set, Twin" -> "Dreamhaven Microfibre Sheet Set")."""
+    if not p.group:
+        return p.name
+    name = p.name
+    for axis in ("size", "colour"):
+        value = p.attributes.get(axis)
+        if value:
+            name = re.sub(rf"[\s,/-]*\b{re.escape(value)}\b", "", name, flags=re.IGNORECASE)
+    return re.sub(r"[\s,/-]+$", "", name).strip() or p.name
 
 
 def _size_buttons(variants: List[Product], intent: str, store_id: Optional[str]) -> List[dict]:

@@ -3,12 +3,16 @@
     retriever = build_retriever(settings)             # once per process, lazily
     hits = retriever.search("red tshirt under 500")   # -> [Hit(product, score, why)]
     retriever.get("123"); retriever.similar("123")
+    retriever.variants("123")                         # every size/colour of its model, itself included
     retriever.answer("123", "is it unscented?")     # -> Evidence(text, score, source) or None
     retriever.catalog, retriever.currency, retriever.vocab, retriever.store_names, retriever.topicality,
     retriever.kinds
 
 ``retrieval.engine.SearchEngine`` is the real one (MiniLM + FAISS + BM25);
 ``retrieval.memory.InMemoryRetriever`` keeps the same contract with word overlap, for tests and tools.
+
+Search returns one hit per model (``retrieval.variants``): the best-ranked variant that passes
+the filters stands for its model, and ``exclude_ids`` leaves out the whole model of each id.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ if TYPE_CHECKING:  # retrieval.catalog imports this module
 
 
 class UnknownProductError(KeyError):
-    """Raised by ``get``/``similar`` for an id that is not in the catalog."""
+    """Raised by ``get``/``similar``/``variants`` for an id that is not in the catalog."""
 
     def __init__(self, product_id: str):
         super().__init__(product_id)
@@ -92,7 +96,13 @@ class Retriever(Protocol):
 
     def get(self, product_id: str) -> Product: ...
 
-    def similar(self, product_id: str, k: int = 5) -> List[Hit]: ...
+    def similar(self, product_id: str, k: int = 5) -> List[Hit]:
+        """Up to ``k`` other models like ``product_id``'s (never one of its own variants)."""
+        ...
+
+    def variants(self, product_id: str) -> List[Product]:
+        """Every product of ``product_id``'s model (its sizes and colours), itself included, in catalog order."""
+        ...
 
     def answer(self, product_id: str, question: str) -> Optional[Evidence]:
         """The product's own catalog sentence or attribute that answers ``question``, or None."""

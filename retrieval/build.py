@@ -42,7 +42,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f">> catalog {catalog.name!r}: {len(catalog)} products ({catalog.currency})")
+    models = f", {len(catalog.models)} models" if catalog.has_variants else ""
+    print(f">> catalog {catalog.name!r}: {len(catalog)} products{models} ({catalog.currency})")
     if catalog.errors:
         print(f">> {len(catalog.errors)} bad rows skipped (not indexed):")
         for e in catalog.errors[:20]:
@@ -66,6 +67,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             {
                 "catalog": catalog.name,
                 "products": len(catalog),
+                "models": len(catalog.models),
                 "skipped_rows": len(catalog.errors),
                 "index": str(state.path),
                 "last_build": state.build_stats,

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from retrieval.api import UnknownProductError
 from retrieval.ingest import CatalogLoad, IngestError, load_mapping, read_catalog
 from retrieval.schema import Product
+from retrieval.variants import model_key
 
 # Which product fields make up the searchable text (BM25 and the encoder).
 FULL_FIELDS: Tuple[str, ...] = ("name", "brand", "category", "attributes")
@@ -43,9 +44,12 @@ class Catalog:
     products: List[Product]
     currency: str = "USD"
     errors: List[IngestError] = field(default_factory=list)
+    variant_axes: Tuple[str, ...] = ()  # attributes a model is sold in several of, as the mapping declares
 
     def __post_init__(self) -> None:
         self._by_id: Dict[str, int] = {p.id: i for i, p in enumerate(self.products)}
+        for cached in ("content_hash", "models"):  # called again after ``products`` is replaced
+            self.__dict__.pop(cached, None)
 
     def __len__(self) -> int:
         return len(self.products)
@@ -74,8 +78,27 @@ class Catalog:
             row = len(self.products)
             self.products.append(product)
             self._by_id[product.id] = row
-        self.__dict__.pop("content_hash", None)
+        for cached in ("content_hash", "models"):
+            self.__dict__.pop(cached, None)
         return row
+
+    @cached_property
+    def models(self) -> Dict[str, List[int]]:
+        """Model key (``retrieval.variants.model_key``) -> rows of its variants, in catalog order."""
+        out: Dict[str, List[int]] = {}
+        for row, p in enumerate(self.products):
+            out.setdefault(model_key(p), []).append(row)
+        return out
+
+    @property
+    def has_variants(self) -> bool:
+        """Whether some model has more than one product."""
+        return len(self.models) < len(self.products)
+
+    def variants(self, product_id: str) -> List[Product]:
+        """All products of ``product_id``'s model, itself included, in catalog order."""
+        p = self.get(product_id)
+        return [self.products[r] for r in self.models[model_key(p)]]
 
     @cached_property
     def content_hash(self) -> str:
@@ -140,5 +163,9 @@ def load_catalog(
         )
     load: CatalogLoad = read_catalog(path, m, strict=strict, limit=limit)
     return Catalog(
-        name=m.name if name in SHIPPED else path.stem, products=load.products, currency=m.currency, errors=load.errors
+        name=m.name if name in SHIPPED else path.stem,
+        products=load.products,
+        currency=m.currency,
+        errors=load.errors,
+        variant_axes=tuple(m.variant_axes),
     )

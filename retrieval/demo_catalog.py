@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -32,7 +33,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from retrieval.schema import Product, StoreStock
 
 # Bump when a change to this module changes its output for the same inputs.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 DEFAULT_SEED = 7
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +93,9 @@ def load_vocabulary(path: Optional[Path] = None) -> Dict[str, Any]:
     brand_home: Dict[str, str] = {}
     subs_seen: Dict[str, str] = {}
     option_sets = vocab.get("option_sets") or {}
+    axes = vocab.get("variant_axes") or []
+    if not isinstance(axes, list):
+        raise VocabularyError(f"{path}: variant_axes must be a list of attribute names")
     for cat in vocab["categories"]:
         top = cat.get("name")
         if not top or not cat.get("subcategories"):
@@ -108,6 +112,7 @@ def load_vocabulary(path: Optional[Path] = None) -> Dict[str, Any]:
                 _claim_brand(brand_home, brand, top, where)
             for typ in sub["types"]:
                 _check_type(typ, sub, option_sets, f"{where} > {typ.get('type')}")
+                _check_variants(typ, axes, f"{where} > {typ.get('type')}")
                 for brand in typ.get("brands") or []:
                     _claim_brand(brand_home, brand, top, where)
     return vocab
@@ -146,6 +151,18 @@ def _check_type(typ: Dict[str, Any], sub: Dict[str, Any], option_sets: Dict[str,
         for name in _PLACEHOLDER.findall(template):
             if name not in known:
                 raise VocabularyError(f"{where}: unknown placeholder {{{name}}} in {template!r}")
+
+
+def _check_variants(typ: Dict[str, Any], default: List[str], where: str) -> None:
+    """A type's ``variants`` is a list of its attributes, and no axis is chosen by another one."""
+    own = typ.get("variants")
+    if own is not None and (not isinstance(own, list) or set(own) - set(typ["attributes"])):
+        raise VocabularyError(f"{where}: variants must list some of the type's attributes, got {own!r}")
+    keys = _variant_keys(typ, _variant_axes(typ, default))
+    for axis in _variant_axes(typ, default):
+        spec = typ["attributes"][axis]
+        if isinstance(spec, dict) and spec.get("by") in keys:
+            raise VocabularyError(f"{where}: variant axis {axis!r} depends on {spec['by']!r}, which varies too")
 
 
 def load_stores(path: Optional[Path] = None) -> List[Dict[str, Any]]:
@@ -426,6 +443,7 @@ def generate(
     keep_case = frozenset(vocab.get("keep_case") or ())
     tiers = _tiers(vocab)
     default_count = int(vocab.get("default_count", 10))
+    axes = list(vocab.get("variant_axes") or ())
 
     _check_layouts(vocab, stores)
 
@@ -438,12 +456,105 @@ def generate(
             for typ in sub["types"]:
                 where = f"{top} > {sub['name']} > {typ['type']}"
                 for draft in _drafts(
-                    seed, cat, sub, typ, names, option_sets, proper, keep_case, tiers, value_notes, default_count, where
+                    seed,
+                    cat,
+                    sub,
+                    typ,
+                    names,
+                    option_sets,
+                    proper,
+                    keep_case,
+                    tiers,
+                    value_notes,
+                    default_count,
+                    where,
+                    axes,
                 ):
                     pid = f"{ID_PREFIX}{len(products) + 1:0{ID_WIDTH}d}"
                     draft["stock"] = _stock(seed, pid, stores, sub["name"], levels)
                     products.append(Product(id=pid, **draft))
     return products
+
+
+def _variant_axes(typ: Dict[str, Any], default: Sequence[str]) -> List[str]:
+    """The type's variant axes, in attribute order: its ``variants`` (else the vocabulary's
+    ``variant_axes``) that it has as attributes, never its first attribute (that one takes turns)."""
+    wanted = typ.get("variants", default) or []
+    first = next(iter(typ["attributes"]))
+    return [k for k in typ["attributes"] if k in wanted and k != first]
+
+
+def _variant_keys(typ: Dict[str, Any], axes: Sequence[str]) -> List[str]:
+    """The axes plus the attributes chosen by one of them (a candle's burn time goes with its size)."""
+    keys = list(axes)
+    for key, spec in typ["attributes"].items():
+        if key not in keys and isinstance(spec, dict) and spec.get("by") in keys:
+            keys.append(key)
+    return keys
+
+
+def _pick_options(
+    rng: random.Random, key: str, opts: List[Tuple[str, Optional[float]]]
+) -> List[Tuple[str, Optional[float]]]:
+    """The options of one axis a model is sold in: a run of neighbouring sizes, or a few colours."""
+    opts = list({value: (value, weight) for value, weight in opts}.values())
+    if "size" in key:
+        n = min(len(opts), rng.randint(3, 5))
+        start = rng.randint(0, len(opts) - n)
+        return opts[start : start + n]
+    chosen = rng.sample(range(len(opts)), min(len(opts), rng.choice((1, 2, 2, 3))))
+    return [opts[i] for i in sorted(chosen)]
+
+
+def _variants(
+    rng: random.Random,
+    typ: Dict[str, Any],
+    model: Dict[str, Tuple[str, Optional[float]]],
+    axes: Sequence[str],
+    variant_keys: Sequence[str],
+    option_sets: Dict[str, Any],
+    where: str,
+) -> List[Dict[str, Tuple[str, Optional[float]]]]:
+    """Every (value, weight) of every variant of a model, in attribute order: the model's own
+    values with each combination of the axis options it is sold in."""
+    choices = [
+        _pick_options(rng, axis, _options(typ["attributes"][axis], _plain(model), option_sets, where)) for axis in axes
+    ]
+    out = []
+    for combo in itertools.product(*choices):
+        picked = dict(zip(axes, combo, strict=True))
+        values: Dict[str, Tuple[str, Optional[float]]] = {}
+        for key, spec in typ["attributes"].items():
+            if key in picked:
+                values[key] = picked[key]
+            elif key in variant_keys:  # follows an axis: the first option for the values so far
+                values[key] = _options(spec, _plain(values), option_sets, where)[0]
+            else:
+                values[key] = model[key]
+        out.append(values)
+    return out
+
+
+def _group_id(where: str, brand: str, model: Mapping[str, Tuple[str, Optional[float]]]) -> str:
+    """A model's id: a short hash of its type, brand and the values its variants share."""
+    text = json.dumps([where, brand, sorted((k, v) for k, (v, _) in model.items())], ensure_ascii=False)
+    return "M" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:9]
+
+
+def _fields(
+    brand: str, typ: Dict[str, Any], sub: Dict[str, Any], cat: Dict[str, Any], values: Dict[str, str], proper: frozenset
+) -> Dict[str, str]:
+    fields = {
+        "brand": brand,
+        "type": typ["type"],
+        "type_lc": _soft_lower(typ["type"], proper),
+        "subcategory": sub["name"],
+        "category": cat["name"],
+    }
+    for key, value in values.items():
+        fields[key] = _title_colour(value) if key == "colour" else value
+        fields[f"{key}_lc"] = value if key == "colour" else _soft_lower(value, proper)
+    return fields
 
 
 def _drafts(
@@ -459,63 +570,89 @@ def _drafts(
     value_notes: Dict[str, Dict[str, str]],
     default_count: int,
     where: str,
+    default_axes: Sequence[str] = (),
 ) -> Iterable[Dict[str, Any]]:
-    """Product fields (all but id and stock) for one product type."""
+    """Product fields (all but id and stock) for one product type.
+
+    A type with variant axes makes ``count`` models, each sold in a few of its colours and a
+    run of its sizes: one product per variant, all with the model's ``group``.
+    """
     rng = random.Random(f"{seed}|{where}")
     brands = list(typ.get("brands") or sub["brands"])
     rng.shuffle(brands)
     count = int(typ.get("count", default_count))
+    axes = _variant_axes(typ, default_axes)
+    variant_keys = _variant_keys(typ, axes)
     # Brands take turns, and so do the options of the first attribute (gender,
     # style...), so every type shows an even spread; the rest are drawn at random.
     first_key = next(iter(typ["attributes"]))
     first_opts = _options(typ["attributes"][first_key], {}, option_sets, where)
     rng.shuffle(first_opts)
     made, attempt = 0, 0
+    models: set = set()
     while made < count and attempt < count * 80:
         brand = brands[attempt % len(brands)]
         lead = first_opts[(attempt // len(brands)) % len(first_opts)]
         attempt += 1
-        values: Dict[str, str] = {}
-        weights: List[float] = []
+        model: Dict[str, Tuple[str, Optional[float]]] = {}
         for key, spec in typ["attributes"].items():
-            value, weight = lead if key == first_key else rng.choice(_options(spec, values, option_sets, where))
-            values[key] = value.lower() if key == "colour" else value
-            if weight is not None:
-                weights.append(weight)
-        fields = {
-            "brand": brand,
-            "type": typ["type"],
-            "type_lc": _soft_lower(typ["type"], proper),
-            "subcategory": sub["name"],
-            "category": cat["name"],
-        }
-        for key, value in values.items():
-            fields[key] = _title_colour(value) if key == "colour" else value
-            fields[f"{key}_lc"] = value if key == "colour" else _soft_lower(value, proper)
-        name = render(typ["title"], fields)
-        if name in names:
+            if key in variant_keys:
+                continue
+            value, weight = lead if key == first_key else rng.choice(_options(spec, _plain(model), option_sets, where))
+            model[key] = (value.lower() if key == "colour" else value, weight)
+        group = _group_id(where, brand, model) if axes else None
+        if group and group in models:  # this model again, in other colours or sizes
             continue
-        names.add(name)
+        variants = _variants(rng, typ, model, axes, variant_keys, option_sets, where) if axes else [model]
+        drafts = []
+        for chosen in variants:
+            values = _plain(chosen)
+            fields = _fields(brand, typ, sub, cat, values, proper)
+            drafts.append(
+                (values, [w for _, w in chosen.values() if w is not None], fields, render(typ["title"], fields))
+            )
+        shown = [name for *_, name in drafts]
+        if len(set(shown)) < len(shown) or names.intersection(shown):
+            continue
+        names.update(shown)
+        models.add(group)
         made += 1
-        prose = dict(fields)  # in sentences, "{fat}" reads "reduced fat 2%", not "Reduced Fat 2%"
-        prose.update({k: fields[f"{k}_lc"] for k in values if k not in keep_case})
+        model_seed = rng.random() if axes else None
         tier = tiers.get(brand, "mid")
-        lo, hi = _price_range(typ, values)
-        base = sum(weights) / len(weights) if weights else rng.uniform(0.2, 0.8)
-        position = min(1.0, max(0.0, base + _TIER_SHIFT[tier] + rng.uniform(-0.08, 0.08)))
-        price = _charm_price(rng, lo, hi, position)
-        rating = min(5.0, max(2.8, rng.gauss(4.25 + _TIER_RATING[tier], 0.3)))
-        yield {
-            "name": name,
-            "brand": brand,
-            "category": [cat["name"], sub["name"], typ["type"]],
-            "description": _describe(rng, typ, sub, prose, values, value_notes),
-            "price": price,
-            "currency": "USD",
-            "list_price": _list_price(rng, price),
-            "rating": round(rating, 1),
-            "attributes": {k: v for k, v in values.items() if v and not k.startswith("_")},
-        }
+        for values, weights, fields, name in drafts:
+            prose = dict(fields)  # in sentences, "{fat}" reads "reduced fat 2%", not "Reduced Fat 2%"
+            prose.update({k: fields[f"{k}_lc"] for k in values if k not in keep_case})
+            lo, hi = _price_range(typ, values)
+            price_rng = _stream(rng, model_seed, "price")
+            base = sum(weights) / len(weights) if weights else price_rng.uniform(0.2, 0.8)
+            position = min(1.0, max(0.0, base + _TIER_SHIFT[tier] + price_rng.uniform(-0.08, 0.08)))
+            price = _charm_price(price_rng, lo, hi, position)
+            rating = min(5.0, max(2.8, _stream(rng, model_seed, "rating").gauss(4.25 + _TIER_RATING[tier], 0.3)))
+            description = _describe(_stream(rng, model_seed, "text"), typ, sub, prose, values, value_notes)
+            draft = {
+                "name": name,
+                "brand": brand,
+                "category": [cat["name"], sub["name"], typ["type"]],
+                "description": description,
+                "price": price,
+                "currency": "USD",
+                "list_price": _list_price(_stream(rng, model_seed, "offer"), price),
+                "rating": round(rating, 1),
+                "attributes": {k: v for k, v in values.items() if v and not k.startswith("_")},
+            }
+            if group:
+                draft["group"] = group
+            yield draft
+
+
+def _stream(rng: random.Random, model_seed: Optional[float], purpose: str) -> random.Random:
+    """The type's stream for a product of its own; for a variant, its model's stream for ``purpose``,
+    replayed for every variant so they share one rating, offer and wording."""
+    return rng if model_seed is None else random.Random(f"{model_seed}|{purpose}")
+
+
+def _plain(chosen: Mapping[str, Tuple[str, Optional[float]]]) -> Dict[str, str]:
+    return {k: v for k, (v, _) in chosen.items()}
 
 
 # --------------------------------------------------------------------------- files

@@ -26,6 +26,7 @@ from retrieval.lexical import BM25Index, tokenize
 from retrieval.query import ParsedQuery, Vocabulary, parse_query
 from retrieval.schema import Product
 from retrieval.topicality import Topicality
+from retrieval.variants import collapse, model_key
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 512  # longer messages are cut: nothing useful for search lies past this
@@ -152,56 +153,63 @@ class SearchEngine:
             base = np.ones(len(self.catalog), dtype=bool)
             for pid in exclude_ids:
                 if pid in self.catalog:
-                    base[self.catalog.index_of(pid)] = False
+                    base[self._model_rows(pid)] = False
             relaxed: List[str] = []
+            want = self._candidate_count(k, self.fusion.candidates)
             while True:
                 mask = base & self.arrays.mask(f)
-                rows, dense, lex = self._candidates(qvec, lexical, mask)
+                rows, dense, lex = self._candidates(qvec, lexical, mask, want)
                 good = (lex > 0) | (dense >= MIN_DENSE_MATCH)
                 if good.any() or f.is_empty():
                     break
                 name = next(n for n in RELAX_ORDER if n in f.active())
                 relaxed.append(name)
                 f = f.without(name)
-            rows, dense, lex = rows[good], dense[good], lex[good]
-            score = fuse(dense, lex, self.fusion)
-            score = self._adjust(score, rows, parsed, profile)
-            order = np.argsort(-score, kind="stable")[:k]
+            while True:  # one hit per model: widen the candidates while variants crowd out the k models
+                order = self._ranked(rows[good], dense[good], lex[good], parsed, profile)
+                if len(order) >= k or len(order) == int(good.sum()) or want >= int(mask.sum()):
+                    break
+                want *= 4
+                rows, dense, lex = self._candidates(qvec, lexical, mask, want)
+                good = (lex > 0) | (dense >= MIN_DENSE_MATCH)
             terms = set(tokenize([parsed.text])[0]) if parsed.text else set()
             hits = [
-                Hit(
-                    self.catalog.products[rows[i]],
-                    float(score[i]),
-                    self._why(self.catalog.products[rows[i]], f, terms, lex[i] > 0),
-                )
-                for i in order
+                Hit(self.catalog.products[r], score, self._why(self.catalog.products[r], f, terms, is_lexical))
+                for r, score, is_lexical in order[:k]
             ]
         return SearchResult(hits=hits, filters=f, relaxed=relaxed, query_text=parsed.text)
 
     def get(self, product_id: str) -> Product:
         return self.catalog.get(product_id)
 
+    def variants(self, product_id: str) -> List[Product]:
+        return self.catalog.variants(product_id)
+
     def similar(self, product_id: str, k: int = 5) -> List[Hit]:
         row = self.catalog.index_of(product_id)
         base = self.catalog.products[row]
+        own = model_key(base)
         with self._lock:
             slot = int(self.index.slot_of_row[row])
-            scores, slots = self.index.dense.search(self.index.vectors[slot], k + 10)
-            hits = []
-            for s, sl in zip(scores, slots, strict=False):
-                r = int(self.index.row_of_slot[sl])
-                if r < 0 or r == row:
-                    continue
-                p = self.catalog.products[r]
-                why = []
-                if p.category and p.category[-1:] == base.category[-1:]:
-                    why.append(f"also {p.category[-1]}")
-                if p.brand and p.brand == base.brand:
-                    why.append(f"same brand {p.brand}")
-                hits.append(Hit(p, float(s), why or [f"similar to {base.name}"]))
-                if len(hits) == k:
-                    break
-        return hits
+            want = self._candidate_count(k, k + 10)
+            while True:
+                scores, slots = self.index.dense.search(self.index.vectors[slot], want)
+                hits = []
+                for s, sl in zip(scores, slots, strict=False):
+                    r = int(self.index.row_of_slot[sl])
+                    if r < 0 or model_key(self.catalog.products[r]) == own:
+                        continue
+                    p = self.catalog.products[r]
+                    why = []
+                    if p.category and p.category[-1:] == base.category[-1:]:
+                        why.append(f"also {p.category[-1]}")
+                    if p.brand and p.brand == base.brand:
+                        why.append(f"same brand {p.brand}")
+                    hits.append(Hit(p, float(s), why or [f"similar to {base.name}"]))
+                hits = collapse(hits)
+                if len(hits) >= k or want >= len(self.catalog):
+                    return hits[:k]
+                want *= 4
 
     def answer(self, product_id: str, question: str) -> Optional[Evidence]:
         """Catalog text of ``product_id`` that answers ``question`` (``retrieval.answers``)."""
@@ -238,7 +246,9 @@ class SearchEngine:
                 if s >= 0:
                     self.index.slots[s] = None
             keep = [p for i, p in enumerate(self.catalog.products) if i not in set(rows)]
-            self.catalog = Catalog(self.catalog.name, keep, self.catalog.currency, self.catalog.errors)
+            self.catalog = Catalog(
+                self.catalog.name, keep, self.catalog.currency, self.catalog.errors, self.catalog.variant_axes
+            )
             self._refresh()
 
     def _refresh(self) -> None:
@@ -261,9 +271,32 @@ class SearchEngine:
             self._qcache[text] = vec
         return vec
 
-    def _candidates(self, qvec: np.ndarray, lexical: np.ndarray, mask: np.ndarray):
-        """Union of the dense top-N (FAISS, filtered) and BM25 top-N, with both scores."""
-        n = self.fusion.candidates
+    def _model_rows(self, product_id: str) -> List[int]:
+        """Rows of every variant of ``product_id``'s model."""
+        return self.catalog.models[model_key(self.catalog.get(product_id))]
+
+    def _candidate_count(self, k: int, floor: int) -> int:
+        """How many candidates to fetch (at least ``floor``) so that ``k`` models likely remain once
+        variants are collapsed: about four products per model asked for, of an average model's size."""
+        if not self.catalog.has_variants:
+            return floor
+        per_model = len(self.catalog) / max(1, len(self.catalog.models))
+        return max(floor, int(4 * k * per_model))
+
+    def _ranked(
+        self, rows: np.ndarray, dense: np.ndarray, lex: np.ndarray, parsed: ParsedQuery, profile: Optional[dict]
+    ) -> List[tuple]:
+        """Fused and adjusted candidates, best first, one per model: (row, score, lexical match)."""
+        score = fuse(dense, lex, self.fusion)
+        score = self._adjust(score, rows, parsed, profile)
+        order = np.argsort(-score, kind="stable")
+        ranked = [(int(rows[i]), float(score[i]), bool(lex[i] > 0)) for i in order]
+        if not self.catalog.has_variants:
+            return ranked
+        return collapse(ranked, lambda item: self.catalog.products[item[0]])
+
+    def _candidates(self, qvec: np.ndarray, lexical: np.ndarray, mask: np.ndarray, n: int):
+        """Union of the dense top-``n`` (FAISS, filtered) and BM25 top-``n``, with both scores."""
         allowed_rows = None if mask.all() else np.flatnonzero(mask)
         if allowed_rows is not None and len(allowed_rows) == 0:
             e = np.zeros(0)

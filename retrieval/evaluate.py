@@ -8,6 +8,10 @@ category path, with sale price filterable; Instacart indexes product names only;
 ``--catalog none`` ranks each query's own candidates (ePQA). The last line of
 stdout is ONE JSON object: ndcg@10, recall@50, bm25_ndcg@10, bm25_recall@50,
 p50_ms, p95_ms, bm25_p50_ms, n_queries (plus a few descriptive keys).
+
+Grading is by model (``retrieval.variants``): a model counts as relevant with the best grade
+any of its variants was given, and a ranking counts each model once, where it first appears.
+A catalog without variants is graded product by product, as before.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 os.environ.setdefault("USE_TF", "0")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -50,6 +54,26 @@ def _read_queries(path: Path, limit: Optional[int]) -> List[dict]:
     return rows
 
 
+def by_model(
+    ranked_ids: Sequence[str], relevant: Dict[str, int], model_of: Callable[[str], str]
+) -> Tuple[List[str], Dict[str, int]]:
+    """A ranking and its judgements in models instead of products.
+
+    Args:
+        ranked_ids: product ids, best first.
+        relevant: product id -> grade, as labelled.
+        model_of: product id -> model key (an id the catalog does not have is its own model).
+
+    Returns:
+        The model keys in rank order, each once, and model key -> the best grade of its variants.
+    """
+    models: Dict[str, int] = {}
+    for pid, grade in relevant.items():
+        key = model_of(pid)
+        models[key] = max(grade, models.get(key, grade))
+    return list(dict.fromkeys(model_of(pid) for pid in ranked_ids)), models
+
+
 def _timed(fn):
     t0 = time.perf_counter()
     out = fn()
@@ -61,6 +85,7 @@ def evaluate_catalog(args) -> Dict:
     from retrieval.engine import build_engine
     from retrieval.fusion import config_for
     from retrieval.lexical import BM25Index
+    from retrieval.variants import model_key
 
     catalog = load_catalog(args.catalog, mapping=args.mapping, limit=args.limit_products)
     if catalog.errors:
@@ -76,6 +101,11 @@ def evaluate_catalog(args) -> Dict:
     )
     baseline = BM25Index([doc_text(p, fields) for p in catalog.products])
     ids = np.array([p.id for p in catalog.products])
+    groups = {p.id: model_key(p) for p in catalog.products if p.group}
+
+    def model_of(pid: str) -> str:
+        return groups.get(pid, pid)
+
     queries = _read_queries(Path(args.queries), args.limit)
     depth = max(50, args.k)
 
@@ -95,13 +125,16 @@ def evaluate_catalog(args) -> Dict:
         res, ms = _timed(lambda q=q: engine.search_detailed(q["query"], k=depth, parse=parse))
         ranked = [h.product.id for h in res.hits]
         scores, bms = _timed(lambda q=q: baseline.scores(q["query"]))
-        top = np.argsort(-scores, kind="stable")[:depth]
-        bm_ranked = list(ids[top])
+        # with variants, BM25 ranks every product so that ``depth`` models remain once each counts once
+        top = np.argsort(-scores, kind="stable")[: None if groups else depth]
         rel = {str(k): int(v) for k, v in q["relevant"].items()}
+        bm_ranked, bm_rel = by_model(list(ids[top]), rel, model_of)
+        bm_ranked = bm_ranked[:depth]
+        ranked, rel = by_model(ranked, rel, model_of)
         out["ndcg"].append(ndcg_at_k(ranked, rel, args.k))
         out["recall"].append(recall_at_k(ranked, rel, 50))
-        out["bm25_ndcg"].append(ndcg_at_k(bm_ranked, rel, args.k))
-        out["bm25_recall"].append(recall_at_k(bm_ranked, rel, 50))
+        out["bm25_ndcg"].append(ndcg_at_k(bm_ranked, bm_rel, args.k))
+        out["bm25_recall"].append(recall_at_k(bm_ranked, bm_rel, 50))
         out["ms"].append(ms)
         out["bm25_ms"].append(bms)
         if (i + 1) % 100 == 0:

@@ -7,6 +7,10 @@ aborts on the first bad row instead (``CatalogError``).
 
 Mapping files live in ``retrieval/mappings/*.yml``. A field spec is one of:
 ``"column"`` | ``{column: c, regex: r}`` (first group) | ``{template: "{a} {b}"}`` | ``{const: v}``.
+
+Variants: ``fields: {group: <spec>}`` names the model a row is a variant of (rows with the
+same group are one model sold in several sizes or colours; an empty group means the row is
+its own model), and ``variant_axes: [size, colour]`` says which attributes tell them apart.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, root_validator
 
 from retrieval.schema import Product
 
@@ -55,6 +59,14 @@ class CatalogMapping(BaseModel):
     fields: Dict[str, Any] = {}
     description: Optional[Any] = None
     attributes: Dict[str, Any] = {}
+    variant_axes: List[str] = []  # attributes the variants of one model differ in (size, colour)
+
+    @root_validator(skip_on_failure=True)
+    def _axes_are_attributes(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        unknown = [a for a in values["variant_axes"] if not values["native"] and a not in values["attributes"]]
+        if unknown:
+            raise ValueError(f"variant_axes {unknown} are not among the mapped attributes")
+        return values
 
     def resolve_path(self, datasets_dir: Path) -> Path:
         p = Path(self.path)
@@ -145,7 +157,7 @@ def row_to_product(row: Dict[str, Any], mapping: CatalogMapping) -> Product:
             v = _value(spec, row)
             if name in ("price", "list_price", "rating"):
                 v = _number(v)
-            elif name == "id" and v is not None:
+            elif name in ("id", "group") and v is not None:
                 v = str(v)
         except (KeyError, ValueError) as exc:
             raise _FieldError(name, str(exc)) from None

@@ -19,6 +19,7 @@ from retrieval.kinds import KindIndex
 from retrieval.query import Vocabulary, parse_query
 from retrieval.schema import Product
 from retrieval.topicality import Topicality
+from retrieval.variants import collapse, model_key
 
 
 class InMemoryRetriever:
@@ -61,20 +62,20 @@ class InMemoryRetriever:
         self.calls.append({"text": text, "filters": filters, "exclude": set(exclude_ids), "k": k})
         parsed = parse_query(text or "")  # prices and words only: brands etc. come in ``filters``
         f = (filters or Filters()).merge(parsed.filters)
-        excluded = set(exclude_ids)
+        excluded = {model_key(self.catalog.get(pid)) for pid in exclude_ids if pid in self.catalog}  # whole models
         relaxed: List[str] = []
         while True:
             pool = [
                 p
                 for p in self.catalog.products
-                if p.id not in excluded and f.matches(p) and self._score(parsed.text, p) >= 1
+                if model_key(p) not in excluded and f.matches(p) and self._score(parsed.text, p) >= 1
             ]
             if pool or f.is_empty():
                 break
             name = next(n for n in RELAX_ORDER if n in f.active())
             relaxed.append(name)
             f = f.without(name)
-        pool.sort(key=lambda p: -self._score(parsed.text, p))
+        pool = collapse(sorted(pool, key=lambda p: -self._score(parsed.text, p)))  # one per model
         return SearchResult([Hit(p, self._score(parsed.text, p), []) for p in pool[:k]], f, relaxed, parsed.text)
 
     def search(
@@ -90,10 +91,14 @@ class InMemoryRetriever:
     def get(self, product_id: str) -> Product:
         return self.catalog.get(product_id)
 
+    def variants(self, product_id: str) -> List[Product]:
+        return self.catalog.variants(product_id)
+
     def similar(self, product_id: str, k: int = 5) -> List[Hit]:
         base = self.get(product_id)
-        others = [p for p in self.catalog.products if p.id != base.id and p.category == base.category]
-        return [Hit(p, 1.0, [f"also {p.leaf_category}"]) for p in others[:k]]
+        own = model_key(base)
+        others = [p for p in self.catalog.products if model_key(p) != own and p.category == base.category]
+        return [Hit(p, 1.0, [f"also {p.leaf_category}"]) for p in collapse(others)[:k]]
 
     def answer(self, product_id: str, question: str) -> Optional[Evidence]:
         from retrieval.answers import answer

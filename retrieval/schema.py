@@ -22,6 +22,7 @@ class Product(BaseModel):
     """One sellable item. Every fact the assistant states comes from here."""
 
     id: str
+    group: Optional[str] = None  # the model this is a variant of (a size, a colour); None: its own model
     name: str
     brand: Optional[str] = None
     category: List[str] = Field(default_factory=list, description="path, root first")
@@ -40,8 +41,8 @@ class Product(BaseModel):
             raise ValueError("must not be empty")
         return v
 
-    @validator("brand")
-    def _blank_brand_is_none(cls, v: Optional[str]) -> Optional[str]:
+    @validator("group", "brand")
+    def _blank_is_none(cls, v: Optional[str]) -> Optional[str]:
         v = (v or "").strip()
         return v or None
 

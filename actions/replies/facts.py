@@ -26,6 +26,8 @@ class ProductFacts(TypedDict, total=False):
     description: str  # details: cut to 240 characters
     stock_summary: str  # details: "In stock at 2 stores."
     total_text: str  # price: quantity x price
+    sizes: List[str]  # a model sold in several sizes: those in stock, e.g. ["UK 4", "UK 6"]
+    colours: List[str]  # a model sold in several colours: those in stock
 
 
 class StoreStockFacts(TypedDict, total=False):
@@ -80,3 +82,27 @@ class Facts(TypedDict, total=False):
     store_list: List[Dict[str, str]]  # handoff: stores (name, address, hours)
     session_days: int  # privacy: how long a search is kept
     cart_days: int  # privacy: how long a cart and profile are kept
+    # checkout and orders (actions/orders.py): every value from the order record or the catalog now
+    fulfilment_text: str  # "delivery to 12 Oak Street" | "pickup at Riverside"
+    price_changes: List[Dict[str, str]]  # name, was_text, now_text
+    order_id: str
+    status_text: str
+    total_text: str
+    when_text: str
+    link: str  # the signed checkout page
+    history: List[Dict[str, str]]  # status_text, when_text
+    orders: List[Dict[str, str]]  # order_list: order_id, when_text, items_text, total_text, status_text
+    address: str
+    store_name: str
+    store_names: List[str]
+    where: str  # sold_out: the store, or "any of our stores"
+    # reservations (actions/reserve.py)
+    code: str  # the pickup code
+    until_text: str
+    available: int
+    elsewhere: List[str]  # stores that have enough
+    max: int
+    # hand-off and variants
+    position: int  # the shopper's place in the staff queue
+    sizes: List[str]
+    size: str

@@ -44,9 +44,14 @@ def _status(f: Dict[str, Any]) -> str:
 
 
 def _order_list(f: Dict[str, Any]) -> str:
-    return "Your recent orders: " + "; ".join(
-        f"{o['order_id']} on {o['when_text']}: {o['items_text']}, {o['total_text']}, {o['status_text']}" for o in f["orders"]
-    ) + "."
+    return (
+        "Your recent orders: "
+        + "; ".join(
+            f"{o['order_id']} on {o['when_text']}: {o['items_text']}, {o['total_text']}, {o['status_text']}"
+            for o in f["orders"]
+        )
+        + "."
+    )
 
 
 def _held(f: Dict[str, Any]) -> str:
@@ -60,7 +65,11 @@ def _held(f: Dict[str, Any]) -> str:
 def _handoff_queued(f: Dict[str, Any]) -> str:
     where = f" at {f['store_name']}" if f.get("store_name") else ""
     ahead = int(f.get("position") or 1) - 1
-    queue = "You're next in line." if ahead <= 0 else f"There {'is' if ahead == 1 else 'are'} {ahead} shopper{'s' if ahead != 1 else ''} ahead of you."
+    queue = (
+        "You're next in line."
+        if ahead <= 0
+        else f"There {'is' if ahead == 1 else 'are'} {ahead} shopper{'s' if ahead != 1 else ''} ahead of you."
+    )
     return (
         f"I've asked a member of our staff{where} to join this chat. {queue} They'll see what we talked about, "
         'so you won\'t need to repeat yourself. Until they reply I can keep helping; say "back to the bot" '
@@ -72,7 +81,7 @@ ORDER_TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "checkout_declined": lambda f: "OK, I haven't placed it. Your cart is still there when you're ready.",
     "checkout_empty": lambda f: "Your cart is empty, so there's nothing to check out yet. What would you like to find?",
     "unknown_store": lambda f: (
-        f"We don't have a store called \"{f['store_name']}\". Our stores are {join(f['store_names'])}."
+        f'We don\'t have a store called "{f["store_name"]}". Our stores are {join(f["store_names"])}.'
     ),
     "checkout_confirm": _confirm,
     "price_changed": lambda f: _changes(f["price_changes"]) + " Please check the order again before I place it.",
@@ -109,20 +118,18 @@ ORDER_TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
         f"Sorry, {f['store_name']} has only {f['available']} of {f['name']} left, so I can't hold {f['quantity']}."
         + (f" {join(f['elsewhere'])} {'has' if len(f['elsewhere']) == 1 else 'have'} it." if f.get("elsewhere") else "")
     ),
-    "reserve_no_store": lambda f: (
-        f"Which store should I hold {f['name']} at? Our stores are {join(f['store_names'])}."
-    ),
-    "reserve_bad_quantity": lambda f: (
-        f"I can hold 1 to {f['max']} units in one reservation. How many would you like?"
-    ),
+    "reserve_no_store": lambda f: f"Which store should I hold {f['name']} at? Our stores are {join(f['store_names'])}.",
+    "reserve_bad_quantity": lambda f: f"I can hold 1 to {f['max']} units in one reservation. How many would you like?",
     "reserve_cancelled": lambda f: f"Reservation {f['code']} is cancelled and the item is back on the shelf.",
     "reserve_none": lambda f: "You have no reservation to cancel.",
     "handoff_queued": _handoff_queued,
     "ask_size": lambda f: (
-        f"Which size of {f['name']}? " + (f"In stock: {join(f['sizes'])}." if f.get("sizes") else "No size is in stock right now.")
+        f"Which size of {f['name']}? "
+        + (f"In stock: {join(f['sizes'])}." if f.get("sizes") else "No size is in stock right now.")
     ),
     "size_not_made": lambda f: (
-        f"{f['name']} doesn't come in {f['size']}." + (f" Sizes in stock: {join(f['sizes'])}." if f.get("sizes") else "")
+        f"{f['name']} doesn't come in {f['size']}."
+        + (f" Sizes in stock: {join(f['sizes'])}." if f.get("sizes") else "")
     ),
     "handoff_with_person": lambda f: "A member of our staff already has this conversation and will reply here.",
 }

@@ -35,9 +35,20 @@ OUTCOMES = (
 )
 
 
-CHECKOUT = frozenset({"checkout_declined", "checkout_empty", "checkout_confirm", "price_changed", "sold_out", "order_placed", "order_exists"})
-RESERVATION = frozenset({"reserve_held", "reserve_short", "reserve_no_store", "reserve_bad_quantity",
-                         "reserve_cancelled", "reserve_none"})
+CHECKOUT = frozenset(
+    {
+        "checkout_declined",
+        "checkout_empty",
+        "checkout_confirm",
+        "price_changed",
+        "sold_out",
+        "order_placed",
+        "order_exists",
+    }
+)
+RESERVATION = frozenset(
+    {"reserve_held", "reserve_short", "reserve_no_store", "reserve_bad_quantity", "reserve_cancelled", "reserve_none"}
+)
 
 
 def outcome_of(act: str, facts: Mapping[str, Any]) -> str:
