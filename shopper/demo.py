@@ -16,7 +16,12 @@ DEMO_SHOPPER = "demo-shopper"
 DAY = 86400.0
 # (idempotency key, days ago, fulfilment, statuses to move through after placing)
 PLAN = (
-    ("demo-seed-1", 9, {"type": "delivery", "address": "12 Oak Street, Springfield"}, ("packed", "shipped", "delivered")),
+    (
+        "demo-seed-1",
+        9,
+        {"type": "delivery", "address": "12 Oak Street, Springfield"},
+        ("packed", "shipped", "delivered"),
+    ),
     ("demo-seed-2", 3, {"type": "delivery", "address": "12 Oak Street, Springfield"}, ("packed", "shipped")),
     ("demo-seed-3", 0, {"type": "pickup", "store_id": "downtown", "store_name": "Downtown Superstore"}, ()),
 )
@@ -41,9 +46,15 @@ def seed_demo_orders(book: OrderBook, catalog: Any = None, now: float | None = N
     for i, (key, days, fulfilment, steps) in enumerate(PLAN):
         chosen = products[2 * i : 2 * i + 2]
         lines = [
-            Line(p.id, p.name, p.price or 0.0, 1,
-                 [("downtown", p.stock["downtown"].quantity)] if fulfilment["type"] == "pickup"
-                 else sorted(((s, st.quantity) for s, st in p.stock.items()), key=lambda kv: (-kv[1], kv[0])))
+            Line(
+                p.id,
+                p.name,
+                p.price or 0.0,
+                1,
+                [("downtown", p.stock["downtown"].quantity)]
+                if fulfilment["type"] == "pickup"
+                else sorted(((s, st.quantity) for s, st in p.stock.items()), key=lambda kv: (-kv[1], kv[0])),
+            )
             for p in chosen
         ]
         at = now - days * DAY

@@ -272,7 +272,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(f"no order {args.order}", file=sys.stderr)
                 return 1
             if moved.result != "ok":
-                print(f"order {args.order} is {moved.status}: it cannot move to {args.to or 'a next status'}", file=sys.stderr)
+                print(
+                    f"order {args.order} is {moved.status}: it cannot move to {args.to or 'a next status'}",
+                    file=sys.stderr,
+                )
                 return 1
             assert moved.order is not None
             _print_order(moved.order)

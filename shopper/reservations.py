@@ -47,8 +47,9 @@ class Held:
 class Reservations:
     """Pickup reservations on one Redis (``decode_responses=True``), sharing stock with the order book."""
 
-    def __init__(self, client: Any, prefix: str = "shopguide", hold_s: int = 86400,
-                 ttl_s: int = 400 * 86400, url: str = "") -> None:
+    def __init__(
+        self, client: Any, prefix: str = "shopguide", hold_s: int = 86400, ttl_s: int = 400 * 86400, url: str = ""
+    ) -> None:
         self.r = client
         self.prefix = prefix
         self.hold_s = hold_s
@@ -103,12 +104,26 @@ class Reservations:
         for _ in range(5):  # a code already in use (about 1 in 10^9) draws again
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             resv = {
-                "code": code, "sender": sender, "product_id": product_id, "name": name, "variant": variant,
-                "store_id": store_id, "store_name": store_name, "quantity": int(quantity), "status": "held",
-                "created_at": now, "deadline": deadline, "ended_at": None,
+                "code": code,
+                "sender": sender,
+                "product_id": product_id,
+                "name": name,
+                "variant": variant,
+                "store_id": store_id,
+                "store_name": store_name,
+                "quantity": int(quantity),
+                "status": "held",
+                "created_at": now,
+                "deadline": deadline,
+                "ended_at": None,
             }
-            keys = [f"{self.prefix}:stock:{product_id}", self.key(code), self.deadlines_key,
-                    self.store_key(store_id), self.shopper_key(sender)]
+            keys = [
+                f"{self.prefix}:stock:{product_id}",
+                self.key(code),
+                self.deadlines_key,
+                self.store_key(store_id),
+                self.shopper_key(sender),
+            ]
             args = [store_id, max(0, int(catalog_units)), int(quantity), json.dumps(resv), deadline, self.ttl_s, now]
             status, value = self._call(self._script("HOLD"), keys=keys, args=args)
             if status == "held":

@@ -31,7 +31,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.filters import Filters
 
-
 CHECKOUT_TTL_S = 3600  # a checkout left unconfirmed this long is shown afresh
 
 
