@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Dict, List, Sequence
 
@@ -11,6 +12,9 @@ from actions.replies.facts import Facts
 from actions.understanding import asks_for_person
 from retrieval import facets
 from retrieval.policies import PolicyHit, answer_text, cite
+from shopper.store import StoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def best_section(turn: Turn, topics: str | Sequence[str] | None) -> PolicyHit | None:
@@ -89,7 +93,14 @@ def say_handoff(turn: Turn) -> None:
         if isinstance(e, dict) and e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/")
     ][-5:]
     looking = [{"id": p.id, "name": p.name} for p in turn.shown_products()][:5]
-    state = desk.request(turn.sender, turn.channel or "rest", store_id=store_id, last_messages=said, looking_at=looking)
+    try:
+        state = desk.request(
+            turn.sender, turn.channel or "rest", store_id=store_id, last_messages=said, looking_at=looking
+        )
+    except (ValueError, StoreUnavailable) as e:  # an id the queue cannot hold, or Redis down: people in stores
+        logger.warning("hand-off request for %s failed: %s", turn.sender, e)
+        turn.say("handoff", {"store_list": facets.store_details(turn.retriever.catalog)})
+        return
     turn.say("handoff_queued", {"position": state.get("position", 1), "store_name": names.get(store_id or "", "")})
 
 

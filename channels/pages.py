@@ -1,4 +1,4 @@
-"""What the web chat and kiosk pages need from the server, as plain functions.
+"""What the web chat, kiosk, staff console and checkout pages need from the server, as plain functions.
 
 No Rasa or Sanic imports here (``channels.web`` wires these into Rasa's
 Sanic app), so the logic is unit-tested on its own:
@@ -11,14 +11,20 @@ Sanic app), so the logic is unit-tested on its own:
 * ``kiosk_config`` / ``stock_lookup``: the kiosk's store and start menu, and
   stock across stores for staff;
 * ``StaffGate``: the staff PIN check, with a lockout after repeated misses;
+* ``merge_thread`` / ``handoff_item``: the hand-off thread (staff replies, messages the bot
+  did not answer) woven into a conversation's history; a hand-off as the staff console lists it;
+* ``checkout_html`` / ``checkout_error_html``: the checkout summary of one order, every value
+  escaped;
 * ``resolve_asset``: static files, never outside their folder.
 """
 
 from __future__ import annotations
 
 import hmac
+import html
 import re
 import secrets
+import string
 import threading
 import time
 from pathlib import Path
@@ -29,7 +35,12 @@ from config import REPO_ROOT, Settings, WebSettings
 WEB_DIR = REPO_ROOT / "web"
 STATIC_DIR = WEB_DIR / "static"  # our pages' JS, CSS, images (committed)
 VENDOR_DIR = STATIC_DIR / "vendor"  # copied from web/node_modules by `make web-assets` (ignored)
-PAGES = {"chat": WEB_DIR / "chat.html", "kiosk": WEB_DIR / "kiosk.html"}
+PAGES = {
+    "chat": WEB_DIR / "chat.html",
+    "kiosk": WEB_DIR / "kiosk.html",
+    "staff": WEB_DIR / "staff.html",
+    "checkout": WEB_DIR / "checkout.html",  # a template: $title and $main are filled in (escaped) per order
+}
 
 # Session ids the pages create are 32 hex characters (128 random bits). History is
 # served only for ids that long, so a conversation cannot be found by guessing.
@@ -62,8 +73,9 @@ START_MENU: Tuple[Tuple[str, str], ...] = (
     ("Cleaning spray", "show me cleaning spray"),
     ("Shampoo", "shampoo"),
     ("A gift", "I need a gift"),
-    ("Help", "/help"),
+    ("Help", "/request_human"),  # a member of staff: the shopper joins the hand-off queue with this store
 )
+STORE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def valid_session_id(session_id: str) -> bool:
@@ -292,6 +304,195 @@ def stock_lookup(catalog: Any, query: str, store_names: Mapping[str, str], limit
     ]
 
 
+# ----------------------------------------------------------------------------- hand-off
+
+
+def thread_message(line: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """A hand-off thread line as a history message (``from``/``staff`` say who wrote a bot-side one)."""
+    text = str(line.get("text") or "")
+    if not text:
+        return None
+    who = line.get("from")
+    if who == "shopper":
+        return {"sender": "user", "text": text, "buttons": [], "custom": None, "timestamp": line.get("at")}
+    meta: Dict[str, Any] = {"from": who or "bot", "outcome": "staff" if who == "staff" else "handoff"}
+    if line.get("staff"):
+        meta["staff"] = str(line["staff"])
+    if line.get("event"):
+        meta["handoff"] = str(line["event"])
+    return {"sender": "bot", "text": text, "buttons": [], "custom": None, "timestamp": line.get("at"), "metadata": meta}
+
+
+def merge_thread(
+    messages: Sequence[Mapping[str, Any]], thread: Iterable[Mapping[str, Any]], limit: int = MAX_HISTORY
+) -> List[Dict[str, Any]]:
+    """The conversation's history with the hand-off thread woven in by time: staff replies and the
+    messages the bot did not see (a person had the conversation) are not in Rasa's tracker."""
+    extra = [m for m in (thread_message(line) for line in thread) if m]
+    if not extra:
+        return [dict(m) for m in messages][-limit:] if limit else [dict(m) for m in messages]
+    tagged = [(float(m.get("timestamp") or 0), 0, i, dict(m)) for i, m in enumerate(messages)]
+    tagged += [(float(m.get("timestamp") or 0), 1, i, m) for i, m in enumerate(extra)]
+    out = [m for *_, m in sorted(tagged, key=lambda t: (t[0], t[1], t[2]))]
+    return out[-limit:] if limit else out
+
+
+def handoff_item(
+    state: Mapping[str, Any], store_names: Mapping[str, str], now: Optional[float] = None
+) -> Dict[str, Any]:
+    """A hand-off as the staff console lists it: the desk's state plus the store's name and how long
+    the shopper has waited (seconds, by the server's clock)."""
+    now = time.time() if now is None else now
+    item = dict(state)
+    sid = state.get("store_id")
+    item["store"] = store_names.get(sid, sid) if sid else None
+    item["waited_s"] = round(max(0.0, now - float(state.get("requested_at") or now)), 1)
+    last = state.get("last_messages") or []
+    item["preview"] = str(last[-1])[:140] if last else ""
+    return item
+
+
+# ----------------------------------------------------------------------------- checkout
+
+CHECKOUT_TEMPLATE = PAGES["checkout"]
+PAYMENT_NOTE = (
+    "Payment is not taken on this page. This demo shop stops here: in a live shop, the payment "
+    "provider's own checkout (a hosted payment page or card form) opens from this summary, and the "
+    "order is confirmed when it reports the payment."
+)
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _when(value: Any) -> str:
+    """A unix time or an ISO string as a date people read (UTC)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return time.strftime("%d %b %Y, %H:%M UTC", time.gmtime(float(value)))
+    return str(value or "")
+
+
+def _status(value: Any) -> str:
+    return str(value or "unknown").replace("_", " ").strip().capitalize()
+
+
+def _money(amount: Any, currency: str) -> str:
+    from actions.replies import money
+
+    try:
+        return money(float(amount), currency)
+    except (TypeError, ValueError):
+        return "price not listed"
+
+
+def _render(title: str, main: str) -> str:
+    template = string.Template(CHECKOUT_TEMPLATE.read_text(encoding="utf-8"))
+    return template.safe_substitute(title=_esc(title), main=main)
+
+
+def checkout_html(order: Mapping[str, Any], expires_at: Optional[float] = None) -> str:
+    """The checkout summary page of one order (``shopper.orders`` JSON): every value is escaped."""
+    currency = str(order.get("currency") or "USD")
+    oid = _esc(order.get("id"))
+    rows, computed = [], 0.0
+    for line in order.get("lines") or []:
+        if not isinstance(line, Mapping):
+            continue
+        qty = int(line.get("quantity") or 0)
+        try:
+            subtotal = float(line.get("unit_price") or 0) * qty
+        except (TypeError, ValueError):
+            subtotal = 0.0
+        computed += subtotal
+        variant = f'<span class="co-variant">{_esc(line.get("variant"))}</span>' if line.get("variant") else ""
+        rows.append(
+            f'<tr data-product-id="{_esc(line.get("product_id"))}"><th scope="row">{_esc(line.get("name"))}{variant}</th>'
+            f'<td class="num">{qty}</td><td class="num">{_esc(_money(line.get("unit_price"), currency))}</td>'
+            f'<td class="num">{_esc(_money(subtotal, currency))}</td></tr>'
+        )
+    total = order.get("total") if order.get("total") is not None else computed
+    raw_f = order.get("fulfilment")
+    f: Mapping[str, Any] = raw_f if isinstance(raw_f, Mapping) else {}
+    if f.get("type") == "pickup":
+        where = _esc(f.get("store_name") or f.get("store_id") or "a store")
+        fulfil = f"<p><strong>Pick up in store:</strong> {where}</p>"
+        if f.get("address"):
+            fulfil += f"<p>{_esc(f.get('address'))}</p>"
+    elif f.get("type") == "delivery":
+        fulfil = "<p><strong>Delivery to:</strong> " + _esc(f.get("address") or "the address you gave") + "</p>"
+    else:
+        fulfil = "<p>Not chosen yet: ask the assistant to deliver it or to reserve it in a store.</p>"
+    history = "".join(
+        f"<li><strong>{_esc(_status(h.get('status')))}</strong> <span>{_esc(_when(h.get('at')))}</span></li>"
+        for h in order.get("history") or []
+        if isinstance(h, Mapping)
+    )
+    expires = f'<p class="co-expires">This link works until {_esc(_when(float(expires_at)))}.</p>' if expires_at else ""
+    main = f"""
+<header class="co-head">
+  <p class="co-kicker">Shopping guide · checkout</p>
+  <h1>Order {oid}</h1>
+  <p class="co-status">Status: <strong data-status="{_esc(order.get("status"))}">{_esc(_status(order.get("status")))}</strong></p>
+  <p class="co-created">Placed {_esc(_when(order.get("created_at")))}</p>
+</header>
+<section aria-labelledby="co-items">
+  <h2 id="co-items">Items</h2>
+  <table class="co-lines">
+    <caption class="visually-hidden">Items in order {oid}</caption>
+    <thead><tr><th scope="col">Product</th><th scope="col" class="num">Quantity</th><th scope="col" class="num">Price each</th><th scope="col" class="num">Subtotal</th></tr></thead>
+    <tbody>{"".join(rows) or '<tr><td colspan="4">No items.</td></tr>'}</tbody>
+    <tfoot><tr><th scope="row" colspan="3">Total</th><td class="num co-total">{_esc(_money(total, currency))}</td></tr></tfoot>
+  </table>
+</section>
+<section aria-labelledby="co-fulfil">
+  <h2 id="co-fulfil">{"Pickup" if f.get("type") == "pickup" else "Delivery"}</h2>
+  {fulfil}
+</section>
+<section aria-labelledby="co-pay" class="co-pay">
+  <h2 id="co-pay">Payment</h2>
+  <p data-payment-note>{_esc(PAYMENT_NOTE)}</p>
+</section>
+{f'<section aria-labelledby="co-hist"><h2 id="co-hist">History</h2><ol class="co-history">{history}</ol></section>' if history else ""}
+{expires}
+"""
+    return _render(f"Order {order.get('id')} – checkout", main)
+
+
+CHECKOUT_ERRORS = {
+    404: (
+        "Not a valid checkout link",
+        "This is not a valid checkout link. Check that the whole link was copied, or ask the assistant for your order's link again.",
+    ),
+    410: (
+        "This link has expired",
+        "This checkout link has expired. Ask the assistant for a new one: your order is still there.",
+    ),
+    503: (
+        "Try again in a moment",
+        "We can't show this order right now. Nothing is lost: please try again in a moment.",
+    ),
+    500: (
+        "Something went wrong",
+        "Something went wrong showing this order. Please try again, or ask the assistant for a new link.",
+    ),
+}
+
+
+def checkout_error_html(status: int) -> str:
+    """The page for a checkout link that cannot be shown (404 invalid, 410 expired, 503 store down)."""
+    title, text = CHECKOUT_ERRORS.get(status, CHECKOUT_ERRORS[500])
+    main = f"""
+<header class="co-head">
+  <p class="co-kicker">Shopping guide · checkout</p>
+  <h1>{_esc(title)}</h1>
+</header>
+<p class="co-error" data-error="{status}">{_esc(text)}</p>
+<p><a href="/chat">Open the shopping assistant</a></p>
+"""
+    return _render(title, main)
+
+
 # ----------------------------------------------------------------------------- files and URLs
 
 
@@ -316,7 +517,7 @@ def content_type(path: Path) -> str:
 def page_urls(s: Settings) -> Dict[str, str]:
     """Where the pages are served: Rasa's own port (one origin for the page and its Socket.IO)."""
     base = s.dialogue.rasa_url
-    return {"chat": f"{base}/chat", "kiosk": f"{base}/kiosk"}
+    return {"chat": f"{base}/chat", "kiosk": f"{base}/kiosk", "staff": f"{base}/staff"}
 
 
 def urls_text(settings: Settings, staff_pin: Optional[str] = None, generated_pin: bool = False) -> str:
@@ -333,6 +534,7 @@ def urls_text(settings: Settings, staff_pin: Optional[str] = None, generated_pin
     lines = [
         f'  Web chat:         {urls["chat"]}   (embed on a page: <script src="{rasa_url}/static/embed.js" defer></script>)',
         f"  Kiosk:            {urls['kiosk']}  (store {s.kiosk_store}, idle reset after {s.kiosk_idle_timeout_s} s; {staff})",
+        f"  Staff console:    {urls['staff']}  (shoppers who asked for a person; the staff PIN)",
     ]
     if s.public_base_url:
         lines.append(f"  Kiosk QR codes:   {s.public_base_url.rstrip('/')}/chat?session=...")

@@ -16,13 +16,20 @@ Redis fails, silently keeps the conversation in process memory. Here:
 * ``GuardedRestInput`` / ``GuardedSocketIOInput`` turn such a failed turn into a
   clear message to the shopper, and a turn that produced no message at all
   (action server down) into a fallback message instead of silence.
+* While a member of staff has the conversation (``shopper.handoff``), ``guard``
+  keeps the shopper's messages from Rasa: they go to the hand-off thread for the
+  staff console, undelivered staff replies come back instead (REST), and "back to
+  the bot" hands the conversation back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import unicodedata
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
+from functools import lru_cache
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -31,7 +38,8 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
 
-from shopper.store import redact, unavailable_message
+from shopper.handoff import RELEASED_TEXT
+from shopper.store import StoreUnavailable, redact, unavailable_message
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +56,12 @@ MAX_METADATA_KEYS = 16  # a REST message's metadata: small scalars only
 LONG_TEXT = f"That's a long message, so I read only its first {MAX_CHARS:,} characters."
 NO_REPLY_TEXT = (
     "Sorry, I couldn't look that up just now (my product service isn't answering). Please try again in a moment."
+)
+# "back to the bot" while a person has the conversation hands it back to the assistant
+BACK_TO_BOT_RE = re.compile(
+    r"\b(?:back to the (?:bot|assistant)|(?:talk|speak|go) (?:to|with) the (?:bot|assistant)(?: again)?|"
+    r"(?:the )?bot,? please|i want the (?:bot|assistant)(?: back)?|end (?:the )?(?:chat|hand-?off) with (?:staff|the person))\b",
+    re.IGNORECASE,
 )
 
 
@@ -194,16 +208,114 @@ async def _send_fallback(channel: OutputChannel, recipient: str, text: str) -> N
         logger.error("could not send the fallback reply to %s: %s: %s", recipient, type(e).__name__, e)
 
 
-def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
-    """Wrap Rasa's message handler so a turn always ends with a message.
+@lru_cache(maxsize=1)
+def handoff_desk() -> Any:
+    """The process's hand-off desk (``shopper.handoff``), built on first use from ``settings.dialogue``."""
+    from config import get_settings
+    from shopper.handoff import connect
+
+    return connect(get_settings())
+
+
+def line_payload(line: Mapping[str, Any]) -> Dict[str, Any]:
+    """A hand-off thread line as a Socket.IO ``bot_uttered`` message (the page shows staff lines as staff)."""
+    who = line.get("from") or "bot"
+    meta: Dict[str, Any] = {"from": who, "outcome": "staff" if who == "staff" else "handoff"}
+    if line.get("staff"):
+        meta["staff"] = line["staff"]
+    if line.get("event"):
+        meta["handoff"] = line["event"]
+    out: Dict[str, Any] = {"text": str(line.get("text") or ""), "metadata": meta}
+    if line.get("event") == "joined":
+        out["quick_replies"] = [
+            {"content_type": "text", "title": "Back to the assistant", "payload": "back to the bot"}
+        ]
+    return out
+
+
+def line_text(line: Mapping[str, Any]) -> str:
+    """A hand-off thread line as plain text (REST, messaging apps): staff lines say who wrote them."""
+    text = str(line.get("text") or "")
+    if line.get("from") == "staff" and line.get("staff") and not line.get("event"):
+        return f"{line['staff']} (store staff): {text}"
+    return text
+
+
+async def send_line(output: Optional[OutputChannel], recipient: str, line: Mapping[str, Any]) -> None:
+    """Send one hand-off line through an output channel (Socket.IO: with its metadata, to the session's room)."""
+    inner = output.inner if isinstance(output, _GuardedOutput) else output
+    if inner is None:
+        raise LookupError("no output channel")
+    if isinstance(inner, SocketIOOutput):
+        await inner.sio.emit(inner.bot_message_evt, line_payload(line), room=recipient)
+    else:
+        await inner.send_text_message(recipient, line_text(line))
+
+
+async def _off_loop(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+async def _person_has_it(message: UserMessage, text: str, desk_of: Callable[[], Any]) -> bool:
+    """True when a member of staff has this conversation and the message was handled here (not by Rasa).
+
+    Otherwise (nobody has it, or the desk is unreachable: Rasa then reports its own store error) any
+    undelivered hand-off lines are sent first and False is returned.
+    """
+    sender = message.sender_id
+    out = message.output_channel
+    try:
+        desk = desk_of()
+        state = await _off_loop(desk.peek, sender)
+        if not state["with_person"]:
+            if state["outbox"]:  # e.g. a REST shopper's last staff replies and the "back" notice
+                for line in await _off_loop(desk.drain_outbox, sender):
+                    await send_line(out, sender, line)
+            return False
+    except (StoreUnavailable, ValueError, LookupError) as e:
+        logger.warning("hand-off desk unavailable for %s (%s: %s): the bot answers", sender, type(e).__name__, e)
+        return False
+    meta = message.metadata if isinstance(message.metadata, Mapping) else {}
+    shown = meta.get("display") if isinstance(meta.get("display"), str) and meta.get("display", "").strip() else text
+    try:
+        await _off_loop(desk.note, sender, "shopper", shown)
+        if BACK_TO_BOT_RE.search(text):
+            await _off_loop(desk.release, sender, "shopper")
+            lines: List[Dict[str, Any]] = await _off_loop(desk.drain_outbox, sender)
+            lines.append({"from": "bot", "text": RELEASED_TEXT, "event": "released"})
+        else:
+            lines = await _off_loop(desk.drain_outbox, sender)
+    except StoreUnavailable as e:
+        logger.error("hand-off of %s: %s", sender, e)
+        await _send_fallback(out, sender, STORE_DOWN_TEXT)
+        return True
+    for line in lines:  # Socket.IO: usually none (replies went out live); REST: the staff's replies so far
+        try:
+            await send_line(out, sender, line)
+        except Exception as e:  # noqa: BLE001 - e.g. Slack or Telegram offline
+            logger.error("could not deliver a hand-off line to %s: %s: %s", sender, type(e).__name__, e)
+    return True
+
+
+def guard(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], desk: Optional[Callable[[], Any]] = None
+) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wrap Rasa's message handler so a turn always ends with a message, and the bot stays out of a
+    conversation a member of staff has taken.
 
     Empty or symbol-only messages get a specific answer without touching the
     conversation; control characters are dropped; very long messages are cut
-    (and the shopper is told).
+    (and the shopper is told). ``desk``: returns the hand-off desk (default: the
+    process's, :func:`handoff_desk`).
     """
+
+    def desk_of() -> Any:
+        return desk() if desk is not None else handoff_desk()
 
     async def handler(message: UserMessage) -> None:
         text, instead = clean_text(message.text)
+        if text and await _person_has_it(message, text[:MAX_CHARS], desk_of):
+            return
         if instead:
             await message.output_channel.send_text_message(message.sender_id, instead)
             return

@@ -1,20 +1,35 @@
-"""The web chat and kiosk pages, served by the Rasa server itself (one origin with its Socket.IO).
+"""The web chat, kiosk, staff console and checkout pages, served by the Rasa server itself (one origin
+with its Socket.IO).
 
 Listed in ``bot/credentials.yml`` as ``channels.web.WebPagesInput``. It takes
 no messages (shoppers talk over the Socket.IO channel); it serves:
 
-==========================================  =====================================================
-``GET /chat``                               the web chat page (``?session=<id>`` opens that conversation)
-``GET /kiosk``                              the in-store kiosk page
-``GET /static/<path>``                      ``web/static`` (JS, CSS, the card image placeholder;
-                                            ``web/static/vendor`` is copied from npm by ``make web-assets``)
-``GET /web/api/config``                     kiosk store, idle timeout, QR base URL, staff on/off, start menu
-``GET /web/api/history/<session_id>``       the conversation's user/bot messages, read from the Redis tracker
-``POST /web/api/staff/unlock``              ``{"pin": ...}`` -> 200 / 403 / 429 (locked) / 404 (staff mode off)
-``GET /web/api/staff/stock?q=<id|words>``   stock of matching products in every store (header ``X-Staff-Pin``)
-``GET /web/api/staff/help-requests``        shoppers whose latest message asked for help (header ``X-Staff-Pin``)
-``GET /webhooks/webpages/``                 health
-==========================================  =====================================================
+==============================================  =====================================================
+``GET /chat``                                   the web chat page (``?session=<id>`` opens that conversation)
+``GET /kiosk``                                  the in-store kiosk page
+``GET /staff``                                  the staff console: shoppers waiting for a person (asks the PIN)
+``GET /checkout/<token>``                       one order's summary (``shopper.links`` token): 200, 404 not
+                                                a valid link, 410 expired, 503 Redis down
+``GET /static/<path>``                          ``web/static`` (JS, CSS, the card image placeholder;
+                                                ``web/static/vendor`` is copied from npm by ``make web-assets``)
+``GET /web/api/config``                         kiosk store, idle timeout, QR base URL, staff on/off, start menu
+``GET /web/api/history/<session_id>``           the conversation's user/bot messages, read from the Redis tracker,
+                                                with the hand-off thread (staff replies) woven in
+``POST /web/api/staff/unlock``                  ``{"pin": ...}`` -> 200 / 403 / 429 (locked) / 404 (staff mode off)
+``GET /web/api/staff/stock?q=<id|words>``       stock of matching products in every store
+``GET /web/api/staff/help-requests``            shoppers whose latest message asked the bot for help
+``GET /web/api/staff/handoffs?store=<id>``      the hand-off queue (that store's shoppers first) and the taken ones
+``GET /web/api/staff/handoffs/<sender>``        one hand-off: state, thread, the conversation before it
+``POST /web/api/staff/handoffs/<sender>/take``  ``{"staff": name}`` -> 200, 409 someone else has them, 404 gone
+``POST /web/api/staff/handoffs/<sender>/reply`` ``{"staff", "text"}`` -> 200 ``{line, delivered: live|outbox}``
+``POST .../<sender>/release``                   ``{"staff"}`` -> 200: back to the bot
+``GET /webhooks/webpages/``                     health
+==============================================  =====================================================
+
+Every ``/web/api/staff/...`` endpoint needs the header ``X-Staff-Pin`` (403 wrong, 429 locked out,
+404 staff mode off). A staff reply reaches the shopper live on Socket.IO (``bot_uttered`` to the
+session's room, metadata ``{"from": "staff"}``) and on a messaging app (its input channel's output
+channel); on REST it waits in the hand-off outbox for the shopper's next message.
 
 Rasa mounts a channel's blueprint under ``/webhooks/<name>/``; the page routes are
 added to the app itself from ``WebPagesBlueprint.register`` (as Rasa's own
@@ -27,7 +42,8 @@ import asyncio
 import json
 import logging
 import threading
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
@@ -44,6 +60,9 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",  # /chat?session=<id> must not leak through Referer
     "X-Content-Type-Options": "nosniff",
 }
+CHECKOUT_HEADERS = dict(PAGE_HEADERS, **{"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"})
+PULL_CHANNELS = frozenset({"rest", "cmdline", ""})  # no way to reach the shopper but their next message
+MAX_STAFF_BODY = 8  # keys of a staff request's JSON body
 
 
 def _csp(request: Request) -> str:
@@ -56,6 +75,10 @@ def _csp(request: Request) -> str:
 
 def _json(data: Any, status: int = 200) -> HTTPResponse:
     return response.json(data, status=status, headers={"Cache-Control": "no-store"})
+
+
+class _Unavailable(Exception):
+    """The hand-off desk's Redis did not answer (the endpoint answers 503)."""
 
 
 class WebPagesBlueprint(Blueprint):
@@ -74,11 +97,12 @@ class WebPagesBlueprint(Blueprint):
 class WebPages:
     """The handlers, with what they share: settings, the staff gate, the lazily loaded catalog."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, desk: Any = None) -> None:
         self.settings = settings
         self.gate = W.StaffGate(settings.web.kiosk_staff_pin)
         self._stores: Optional[List[Dict[str, Any]]] = None
         self._catalog: Any = None
+        self._desk = desk
         self._lock = threading.Lock()
 
     # -- shared pieces ----------------------------------------------------------------
@@ -98,6 +122,19 @@ class WebPages:
                 cs = get_settings().search
                 self._catalog = load_catalog(cs.catalog, mapping=cs.catalog_mapping)
             return self._catalog
+
+    @property
+    def desk(self) -> Any:
+        """The hand-off desk (``shopper.handoff``): the process's one, unless one was given."""
+        if self._desk is None:
+            from channels.rasa_plugins import handoff_desk
+
+            self._desk = handoff_desk()
+        return self._desk
+
+    @property
+    def store_names(self) -> Dict[str, str]:
+        return {s["id"]: s["name"] for s in self.stores}
 
     @staticmethod
     def redis_store(request: Request) -> Any:
@@ -138,6 +175,52 @@ class WebPages:
     async def kiosk_page(self, request: Request) -> HTTPResponse:
         return await self.page(request, "kiosk")
 
+    async def staff_page(self, request: Request) -> HTTPResponse:
+        return await self.page(request, "staff")
+
+    async def checkout(self, request: Request, token: str) -> HTTPResponse:
+        from shopper.links import LinkExpired, LinkInvalid
+        from shopper.store import StoreUnavailable
+
+        headers = dict(CHECKOUT_HEADERS, **{"Content-Security-Policy": _csp(request)})
+        try:
+            order, expires = await self.off_loop(self._order_for, token)
+            status, body = 200, W.checkout_html(order, expires_at=expires)
+        except LinkExpired:
+            status = 410
+        except (LinkInvalid, LookupError):
+            status = 404
+        except StoreUnavailable as e:
+            logger.error("checkout page: %s", e)
+            status = 503
+        except Exception as e:  # noqa: BLE001 - a page saying so, never a stack trace
+            logger.exception("checkout page failed: %s: %s", type(e).__name__, e)
+            status = 500
+        if status != 200:
+            body = W.checkout_error_html(status)
+        return response.html(body, status=status, headers=headers)
+
+    def _order_for(self, token: str) -> tuple:
+        """(order, link expiry) of a checkout token; LinkInvalid/LinkExpired/LookupError/StoreUnavailable."""
+        import redis
+
+        from shopper.links import shared_secret, verify
+        from shopper.store import StoreUnavailable, unavailable_message
+
+        d = self.settings.dialogue
+        client = self.desk.r
+        try:
+            order_id = verify(token, shared_secret(client, d.redis_prefix, d.checkout_secret))
+            raw = client.get(f"{d.redis_prefix}:order:{order_id}")
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            raise StoreUnavailable(unavailable_message(d.redis, e)) from e
+        if not raw:
+            raise LookupError(f"no order {order_id}")
+        order = json.loads(raw)
+        if not isinstance(order, dict) or str(order.get("id")) != order_id:
+            raise LookupError(f"order {order_id} does not match its key")
+        return order, float(token.split(".")[1])
+
     async def static(self, request: Request, path: str) -> HTTPResponse:
         found = W.resolve_asset(W.STATIC_DIR, path)
         if found is None:
@@ -165,7 +248,13 @@ class WebPages:
             logger.error("history of %s: %s: %s", session_id, type(e).__name__, e)
             return _json({"error": "the conversation store is unreachable; try again"}, 503)
         events = json.loads(raw).get("events", []) if raw else []
-        return _json({"session_id": session_id, "messages": W.history_messages(events)})
+        messages = W.history_messages(events)
+        try:  # staff replies, and what the shopper said while a person had the conversation
+            thread = await self.off_loop(self.desk.thread, session_id)
+            messages = W.merge_thread(messages, thread)
+        except Exception as e:  # noqa: BLE001 - the tracker's part is still worth showing
+            logger.warning("history of %s without its hand-off thread: %s: %s", session_id, type(e).__name__, e)
+        return _json({"session_id": session_id, "messages": messages})
 
     async def staff_unlock(self, request: Request) -> HTTPResponse:
         try:
@@ -226,6 +315,190 @@ class WebPages:
         found.sort(key=lambda r: -r["timestamp"])
         return found, scanned
 
+    # -- hand-off to staff -----------------------------------------------------------------
+    @staticmethod
+    def _body(request: Request) -> Dict[str, Any]:
+        try:
+            body = request.json
+        except Exception:  # noqa: BLE001 - bad JSON is an empty body
+            return {}
+        return body if isinstance(body, dict) and len(body) <= MAX_STAFF_BODY else {}
+
+    def _staff_name(self, request: Request) -> str:
+        from shopper.handoff import MAX_NAME, clean
+
+        return clean(self._body(request).get("staff"), MAX_NAME)
+
+    async def _desk_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a desk call off the event loop; Redis down -> raises ``_Unavailable`` (a 503 answer)."""
+        from shopper.store import StoreUnavailable
+
+        try:
+            return await self.off_loop(fn, *args)
+        except StoreUnavailable as e:
+            logger.error("hand-off desk: %s", e)
+            raise _Unavailable() from e
+
+    def _handoff_denied(self, request: Request, sender: str) -> Optional[HTTPResponse]:
+        from shopper.handoff import valid_sender
+
+        denied = self.staff_denied(request)
+        if denied:
+            return denied
+        if not valid_sender(sender):
+            return _json({"error": "not a conversation id"}, 400)
+        return None
+
+    async def deliver(
+        self, request: Request, sender: str, state: Optional[Mapping[str, Any]], line: Mapping[str, Any]
+    ) -> str:
+        """Get a hand-off line to the shopper: ``live`` on Socket.IO and messaging apps (through the
+        input channel's own output channel), else ``outbox`` (their next message picks it up)."""
+        from channels.rasa_plugins import send_line
+
+        channel = str((state or {}).get("channel") or "")
+        if channel not in PULL_CHANNELS:
+            for ch in getattr(request.app.ctx, "input_channels", None) or []:
+                if ch.name() != channel:
+                    continue
+                try:
+                    out = ch.get_output_channel()
+                    if out is not None:
+                        await send_line(out, sender, line)
+                        return "live"
+                except Exception as e:  # noqa: BLE001 - e.g. Telegram unreachable: the outbox keeps it
+                    logger.error("live delivery to %s on %s failed: %s: %s", sender, channel, type(e).__name__, e)
+                break
+        await self._desk_call(self.desk.deliver_later, sender, line)
+        return "outbox"
+
+    def live_channel(self, request: Request, state: Optional[Mapping[str, Any]]) -> bool:
+        channel = str((state or {}).get("channel") or "")
+        return channel not in PULL_CHANNELS and any(
+            ch.name() == channel for ch in getattr(request.app.ctx, "input_channels", None) or []
+        )
+
+    async def staff_handoffs(self, request: Request) -> HTTPResponse:
+        denied = self.staff_denied(request)
+        if denied:
+            return denied
+        store = (request.args.get("store") or "").strip()
+        store = store if W.STORE_ID_RE.match(store) else ""
+        try:
+            waiting = await self._desk_call(self.desk.waiting, store or None)
+            taken = await self._desk_call(self.desk.taken)
+        except _Unavailable:
+            return _json({"error": "the hand-off queue is unreachable (Redis); try again"}, 503)
+        now, names = time.time(), self.store_names
+        return _json(
+            {
+                "store": store or None,
+                "store_name": names.get(store) if store else None,
+                "now": now,
+                "waiting": [W.handoff_item(s, names, now) for s in waiting],
+                "taken": [W.handoff_item(s, names, now) for s in taken],
+            }
+        )
+
+    async def staff_handoff(self, request: Request, sender: str) -> HTTPResponse:
+        denied = self._handoff_denied(request, sender)
+        if denied:
+            return denied
+        try:
+            state = await self._desk_call(self.desk.get, sender)
+            thread = await self._desk_call(self.desk.thread, sender)
+        except _Unavailable:
+            return _json({"error": "the hand-off queue is unreachable (Redis); try again"}, 503)
+        if state is None and not thread:
+            return _json({"error": "nobody with this id asked for a person"}, 404)
+        conversation: List[Dict[str, Any]] = []
+        note = None
+        try:
+            store = self.redis_store(request)
+            raw = await self.off_loop(store.red.get, store.key_prefix + sender)
+            events = json.loads(raw).get("events", []) if raw else []
+            conversation = W.history_messages(events, limit=40)
+        except Exception as e:  # noqa: BLE001 - the hand-off itself is still shown
+            note = f"the earlier conversation could not be read ({type(e).__name__})"
+        return _json(
+            {
+                "sender": sender,
+                "state": W.handoff_item(state, self.store_names) if state else None,
+                "thread": thread,
+                "conversation": conversation,
+                "conversation_error": note,
+                "now": time.time(),
+            }
+        )
+
+    async def staff_take(self, request: Request, sender: str) -> HTTPResponse:
+        denied = self._handoff_denied(request, sender)
+        if denied:
+            return denied
+        staff = self._staff_name(request)
+        if not staff:
+            return _json({"error": "type your name first, so the shopper knows who they talk to"}, 400)
+        try:
+            before = await self._desk_call(self.desk.get, sender)
+            ok = await self._desk_call(self.desk.take, sender, staff)
+            state = await self._desk_call(self.desk.get, sender)
+            if not ok:
+                if state is None:
+                    return _json({"error": "this shopper is no longer waiting"}, 404)
+                return _json(
+                    {"error": f"{state['staff']} has already taken this shopper", "staff": state["staff"]}, 409
+                )
+            delivered = None
+            if not (before and before.get("status") == "taken"):  # newly taken: tell the shopper who joined
+                line = await self._desk_call(
+                    lambda: self.desk.note(
+                        sender, "staff", f"{staff} from the store has joined the chat.", staff=staff, event="joined"
+                    )
+                )
+                delivered = await self.deliver(request, sender, state, line)
+        except _Unavailable:
+            return _json({"error": "the hand-off queue is unreachable (Redis); try again"}, 503)
+        return _json({"state": W.handoff_item(state, self.store_names) if state else None, "delivered": delivered})
+
+    async def staff_reply(self, request: Request, sender: str) -> HTTPResponse:
+        from shopper.handoff import HandoffError, clean
+
+        denied = self._handoff_denied(request, sender)
+        if denied:
+            return denied
+        staff = self._staff_name(request)
+        text = clean(self._body(request).get("text"))
+        if not staff or not text:
+            return _json({"error": "a reply needs your name and some text"}, 400)
+        try:
+            state = await self._desk_call(self.desk.get, sender)
+            live = self.live_channel(request, state)
+            try:
+                line = await self._desk_call(self.desk.reply, sender, staff, text, not live)
+            except HandoffError as e:
+                return _json({"error": str(e), "staff": e.staff}, 404 if e.reason == "gone" else 409)
+            delivered = await self.deliver(request, sender, state, line) if live else "outbox"
+        except _Unavailable:
+            return _json({"error": "the hand-off queue is unreachable (Redis); try again"}, 503)
+        return _json({"line": line, "delivered": delivered})
+
+    async def staff_release(self, request: Request, sender: str) -> HTTPResponse:
+        from shopper.handoff import RELEASED_TEXT
+
+        denied = self._handoff_denied(request, sender)
+        if denied:
+            return denied
+        staff = self._staff_name(request) or "staff"
+        try:
+            state = await self._desk_call(self.desk.get, sender)
+            if not await self._desk_call(self.desk.release, sender, staff):
+                return _json({"error": "this shopper is not waiting for or talking to a person"}, 404)
+            line = {"from": "bot", "text": RELEASED_TEXT, "event": "released", "at": round(time.time(), 3)}
+            delivered = await self.deliver(request, sender, state, line)
+        except _Unavailable:
+            return _json({"error": "the hand-off queue is unreachable (Redis); try again"}, 503)
+        return _json({"released": True, "delivered": delivered})
+
     def routes(self) -> List[Dict[str, Any]]:
         def r(
             handler: Callable[..., Awaitable[HTTPResponse]], uri: str, name: str, methods: tuple = ("GET",)
@@ -235,12 +508,19 @@ class WebPages:
         return [
             r(self.chat_page, "/chat", "chat"),
             r(self.kiosk_page, "/kiosk", "kiosk"),
+            r(self.staff_page, "/staff", "staff"),
+            r(self.checkout, "/checkout/<token:str>", "checkout"),
             r(self.static, "/static/<path:path>", "static"),
             r(self.config, "/web/api/config", "config"),
             r(self.history, "/web/api/history/<session_id:str>", "history"),
             r(self.staff_unlock, "/web/api/staff/unlock", "staff_unlock", ("POST",)),
             r(self.staff_stock, "/web/api/staff/stock", "staff_stock"),
             r(self.staff_help, "/web/api/staff/help-requests", "staff_help"),
+            r(self.staff_handoffs, "/web/api/staff/handoffs", "staff_handoffs"),
+            r(self.staff_handoff, "/web/api/staff/handoffs/<sender:str>", "staff_handoff"),
+            r(self.staff_take, "/web/api/staff/handoffs/<sender:str>/take", "staff_take", ("POST",)),
+            r(self.staff_reply, "/web/api/staff/handoffs/<sender:str>/reply", "staff_reply", ("POST",)),
+            r(self.staff_release, "/web/api/staff/handoffs/<sender:str>/release", "staff_release", ("POST",)),
         ]
 
 
@@ -265,6 +545,6 @@ class WebPagesInput(InputChannel):
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "pages": ["/chat", "/kiosk"]})
+            return response.json({"status": "ok", "pages": ["/chat", "/kiosk", "/staff"]})
 
         return bp

@@ -5,7 +5,8 @@
  * After SHOPGUIDE_KIOSK_IDLE_TIMEOUT_S without a touch the screen and the session are
  * wiped (new session id). The QR code opens the current conversation on a phone
  * (/chat?session=<id>). Staff mode (SHOPGUIDE_KIOSK_STAFF_PIN) shows stock in every
- * store and the shoppers who asked for help.
+ * store and the shoppers waiting for a person (the hand-off queue, this store's first).
+ * The start menu's Help asks for a member of staff (/request_human, with this store).
  */
 (function () {
   'use strict';
@@ -169,7 +170,8 @@
 
   function tick() {
     if (!armed || !cfg) return;
-    if (chat.waiting) { lastActivity = Date.now(); return; }
+    // a pending reply, or a member of staff talking to this shopper, is not idleness
+    if (chat.waiting || chat.withPerson) { lastActivity = Date.now(); return; }
     var limit = cfg.idle_timeout_s;
     var idle = (Date.now() - lastActivity) / 1000;
     var warnFor = Math.min(10, Math.ceil(limit / 3));
@@ -269,13 +271,17 @@
     var list = $('[data-help-list]');
     list.textContent = '';
     list.append(el('li', { text: 'Loading…' }));
-    staffFetch('/web/api/staff/help-requests').then(function (data) {
+    $('[data-console-link]').setAttribute('href', '/staff?store=' + encodeURIComponent(storeId()));
+    staffFetch('/web/api/staff/handoffs?store=' + encodeURIComponent(storeId())).then(function (data) {
       list.textContent = '';
-      if (!data.requests.length) { list.append(el('li', { text: 'Nobody is waiting for help.' })); return; }
-      data.requests.forEach(function (r) {
-        list.append(el('li', { class: 'help-item', dataset: { sessionId: r.session_id } },
-          el('strong', { text: r.store ? r.store + (r.kiosk ? ' kiosk' : '') : (r.channel || 'web') }),
-          ' · ' + ago(r.timestamp) + ' · “' + r.text + '” · conversation ' + r.session_id.slice(0, 8)));
+      var all = data.waiting.concat(data.taken);
+      if (!all.length) { list.append(el('li', { text: 'Nobody is waiting for a person.' })); return; }
+      all.forEach(function (r) {
+        var where = r.store ? r.store + (r.store_id === storeId() ? ' kiosk' : '') : (r.channel === 'socketio' ? 'web chat' : (r.channel || 'chat'));
+        var status = r.status === 'taken' ? 'with ' + r.staff : 'waiting ' + Math.round(r.waited_s / 60) + ' min (#' + r.position + ')';
+        list.append(el('li', { class: 'help-item', dataset: { sessionId: r.sender, status: r.status } },
+          el('strong', { text: where }),
+          ' · ' + status + (r.preview ? ' · “' + r.preview + '”' : '') + ' · conversation ' + r.sender.slice(0, 8)));
       });
     }).catch(function (e) { list.textContent = ''; list.append(el('li', { text: e.message })); });
   }

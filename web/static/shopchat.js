@@ -10,6 +10,11 @@
  * Renders text, quick replies (`quick_replies` / `buttons`), product cards from the
  * `custom` payload {type, act, cards} and a comparison table. Everything is put in
  * the page with textContent / DOM nodes, never as HTML.
+ *
+ * Hand-off to staff: a message whose metadata says {from: "staff"} is a person writing
+ * (shown with their name). From the moment one joins (metadata.handoff "joined") until the
+ * assistant is back ("released"), the shopper's messages go to that person, so no typing
+ * indicator or "no answer" note is shown for them.
  */
 (function (global) {
   'use strict';
@@ -88,6 +93,7 @@
     this.everConnected = false;
     this.generation = 0;
     this.acceptUntil = 0;
+    this.withPerson = false;     // a member of staff has the conversation
     var self = this;
     if (this.form) {
       this.form.addEventListener('submit', function (ev) {
@@ -167,6 +173,7 @@
         if (gen !== self.generation) return;  // wiped meanwhile
         self.log.setAttribute('aria-busy', 'true');
         self.log.textContent = '';
+        self.withPerson = false;
         (data.messages || []).forEach(function (m) {
           if (m.sender === 'user') self.renderUser(m.text);
           else self.renderBot(m);
@@ -224,7 +231,8 @@
     });
     socket.on('bot_uttered', function (msg) {
       if (socket !== self.socket) return;
-      if (self.opts.ownRepliesOnly) {
+      var meta = (msg && msg.metadata) || {};
+      if (self.opts.ownRepliesOnly && meta.from !== 'staff' && !meta.handoff) {
         // the kiosk shows only answers to its own questions: once its QR code has taken
         // the conversation to a phone, the phone's replies stay on the phone
         if (Date.now() > self.acceptUntil) return;
@@ -284,7 +292,7 @@
     this.renderUser(display || text);
     this.acceptUntil = Date.now() + REPLY_TIMEOUT_MS;
     this.hideQuickReplies();
-    this.startWaiting();
+    if (!this.withPerson) this.startWaiting();  // a person answers when they can
     this.scrollDown();
     this.opts.onActivity('user');
     if (this.confirmed && this.socket) this.emit(data);
@@ -368,6 +376,11 @@
 
   ShopChat.prototype.renderBot = function (msg) {
     var self = this;
+    var meta = msg.metadata || {};
+    if (meta.handoff === 'joined' || meta.from === 'staff') this.withPerson = true;
+    if (meta.handoff === 'released') this.withPerson = false;
+    this.root.dataset.withPerson = String(this.withPerson);
+    if (meta.from === 'staff') return this.renderStaff(msg, meta);
     var custom = msg.custom && typeof msg.custom === 'object' ? this.renderCustom(msg.custom) : null;
     var buttons = (msg.quick_replies && msg.quick_replies.length ? msg.quick_replies : msg.buttons) || [];
     var att = msg.attachment;
@@ -400,6 +413,30 @@
       wrap.append(qr);
     }
     if (wrap.childNodes.length > 1) this.log.append(wrap);
+  };
+
+  /** A message from a member of staff: their name, then their words (never HTML). */
+  ShopChat.prototype.renderStaff = function (msg, meta) {
+    var self = this;
+    var name = meta.staff ? meta.staff + ' (store staff)' : 'Store staff';
+    var wrap = el('div', { class: 'msg bot staff', dataset: { from: 'staff', handoff: meta.handoff || '' } },
+      el('p', { class: 'staff-name', text: name }),
+      el('span', { class: 'visually-hidden', text: ' says: ' }),
+      el('p', { class: 'bubble', text: msg.text || '' }));
+    var buttons = (msg.quick_replies && msg.quick_replies.length ? msg.quick_replies : msg.buttons) || [];
+    if (buttons.length) {
+      var qr = el('div', { class: 'quick-replies', role: 'group', 'aria-label': 'Suggested replies' });
+      buttons.forEach(function (b) {
+        if (!b || b.payload === undefined) return;
+        qr.append(el('button', {
+          type: 'button', class: 'chip', text: b.title || b.payload,
+          onclick: function () { self.send(String(b.payload), b.title || String(b.payload)); },
+        }));
+      });
+      this.hideQuickReplies();
+      wrap.append(qr);
+    }
+    this.log.append(wrap);
   };
 
   ShopChat.prototype.renderCustom = function (custom) {

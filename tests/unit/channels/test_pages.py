@@ -235,7 +235,8 @@ def test_assets_never_leave_their_folder(tmp_path: Path):
 def test_the_shipped_pages_and_scripts_exist():
     for page in W.PAGES.values():
         assert page.is_file()
-    for name in ("shopchat.js", "chat.js", "kiosk.js", "embed.js", "shopchat.css", "kiosk.css", "placeholder-product.svg"):
+    for name in ("shopchat.js", "chat.js", "kiosk.js", "embed.js", "shopchat.css", "kiosk.css", "placeholder-product.svg",
+                 "staff.js", "staff.css", "checkout.css"):
         assert (W.STATIC_DIR / name).is_file(), name
     assert W.content_type(Path("a.js")).startswith("text/javascript")
     assert W.content_type(Path("a.bin")) == "application/octet-stream"
@@ -250,9 +251,72 @@ def test_pages_load_only_same_origin_scripts():
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), page
         assert "style=" not in html and "<style" not in html
         for src in re.findall(r'(?:src|href)="([^"]+)"', html):
-            assert src.startswith(("/static/", "#")), src
+            assert src.startswith(("/static/", "#", "/staff")), src  # /staff: the kiosk's link to the console
 
 
 def test_page_urls_are_on_the_rasa_port():
     s = Settings(dialogue=DialogueSettings(rasa_port=5999), web=WebSettings(public_base_url="https://shop.example"))
-    assert W.page_urls(s) == {"chat": "http://127.0.0.1:5999/chat", "kiosk": "http://127.0.0.1:5999/kiosk"}
+    assert W.page_urls(s) == {"chat": "http://127.0.0.1:5999/chat", "kiosk": "http://127.0.0.1:5999/kiosk",
+                              "staff": "http://127.0.0.1:5999/staff"}
+
+
+# ----------------------------------------------------------------------------- hand-off and checkout
+
+
+def test_the_kiosk_help_button_asks_for_a_person():
+    assert dict(W.START_MENU)["Help"] == "/request_human"
+
+
+def test_staff_replies_are_woven_into_the_history_by_time():
+    history = W.history_messages([user("I want a person", intent="request_human", ts=10), bot("Asking staff", ts=11),
+                                  user("still there?", ts=30)])
+    thread = [
+        {"from": "staff", "text": "Ann from the store has joined the chat.", "at": 20, "staff": "Ann", "event": "joined"},
+        {"from": "staff", "text": "Hi!", "at": 25, "staff": "Ann"},
+        {"from": "shopper", "text": "where are tents", "at": 40},
+        {"from": "bot", "text": "You're back", "at": 50, "event": "released", "by": "shopper"},
+        {"from": "staff", "text": "", "at": 60},  # nothing to show
+    ]
+    merged = W.merge_thread(history, thread)
+    assert [(m["sender"], m["text"]) for m in merged] == [
+        ("user", "I want a person"), ("bot", "Asking staff"), ("bot", "Ann from the store has joined the chat."),
+        ("bot", "Hi!"), ("user", "still there?"), ("user", "where are tents"), ("bot", "You're back")]
+    assert merged[2]["metadata"] == {"from": "staff", "outcome": "staff", "staff": "Ann", "handoff": "joined"}
+    assert merged[3]["metadata"] == {"from": "staff", "outcome": "staff", "staff": "Ann"}
+    assert merged[6]["metadata"] == {"from": "bot", "outcome": "handoff", "handoff": "released"}
+    assert W.merge_thread(history, []) == history
+    assert len(W.merge_thread(history, thread, limit=2)) == 2
+
+
+def test_a_handoff_as_the_console_lists_it():
+    state = {"sender": "s1", "status": "waiting", "store_id": "downtown", "requested_at": 100.0,
+             "last_messages": ["hi", "I want to talk to a real person " + "x" * 200], "position": 1}
+    item = W.handoff_item(state, {"downtown": "Downtown Superstore"}, now=190.0)
+    assert item["store"] == "Downtown Superstore" and item["waited_s"] == 90.0 and len(item["preview"]) == 140
+    assert W.handoff_item(dict(state, store_id=None, last_messages=[]), {}, now=100.0)["store"] is None
+
+
+ORDER = {
+    "id": "ORD-1", "status": "ready_for_pickup", "created_at": 0,
+    "history": [{"status": "created", "at": 0}, {"status": "ready_for_pickup", "at": 60}],
+    "fulfilment": {"type": "pickup", "store_id": "downtown", "store_name": "Downtown <Superstore>", "address": "1 Main St"},
+    "lines": [{"product_id": "D1\"><x", "name": "Kettle <img src=x onerror=alert(1)>", "variant": "red & big",
+               "unit_price": 10.0, "quantity": 3, "store_id": "downtown"}],
+    "total": None, "currency": "EUR",
+}
+
+
+def test_the_checkout_page_escapes_every_value():
+    page = W.checkout_html(ORDER, expires_at=86400)
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert 'data-product-id="D1&quot;&gt;&lt;x"' in page and "Downtown &lt;Superstore&gt;" in page and "red &amp; big" in page
+    assert "Ready for pickup" in page and "Pick up in store" in page and "01 Jan 1970, 00:01 UTC" in page
+    assert page.count("€30.00") == 2  # the line's subtotal and the total (computed when the order has none)
+    assert "Payment is not taken on this page" in page and "02 Jan 1970" in page
+    assert "$main" not in page and "$title" not in page
+
+
+def test_checkout_error_pages_say_what_to_do():
+    assert "expired" in W.checkout_error_html(410) and "new one" in W.checkout_error_html(410)
+    assert "not a valid checkout link" in W.checkout_error_html(404)
+    assert "try again" in W.checkout_error_html(503) and "went wrong" in W.checkout_error_html(999)

@@ -137,3 +137,116 @@ def test_guard_answers_when_the_lock_store_cannot_reach_redis():
     async def down(msg):
         raise LockError("Error while acquiring lock. Error: Error 111 connecting. Connection refused.")
     assert run_guarded(down) == [STORE_DOWN_TEXT]
+
+
+# ----------------------------------------------------------------------------- hand-off: the bot stays silent
+
+
+@pytest.fixture(autouse=True)
+def desk(monkeypatch, redis_client):
+    """The process's hand-off desk, on the test Redis (so no test here reaches another Redis)."""
+    from channels import rasa_plugins
+    from shopper.handoff import HandoffDesk
+
+    d = HandoffDesk(redis_client, "t")
+    monkeypatch.setattr(rasa_plugins, "handoff_desk", lambda: d)
+    return d
+
+
+def rasa_says(text="a bot reply"):
+    seen = []
+
+    async def rasa(msg):
+        seen.append(msg.text)
+        await msg.output_channel.send_response(msg.sender_id, {"text": text})
+
+    return rasa, seen
+
+
+def run_rest(handler, text, sender="alice", metadata=None):
+    out = CollectingOutputChannel()
+    asyncio.run(guard(handler)(UserMessage(text, out, sender, metadata=metadata)))
+    return [m.get("text") for m in out.messages]
+
+
+def test_while_a_person_has_the_conversation_rasa_never_sees_the_message(desk):
+    desk.request("alice", "rest")
+    desk.take("alice", "Ann")
+    rasa, seen = rasa_says()
+    assert run_rest(rasa, "do you have tents?") == []  # nothing yet from Ann, and no "no reply" fallback
+    assert run_rest(rasa, "👍") == []  # said to a person: not "I can only read words"
+    desk.reply("alice", "Ann", "Yes, aisle 4")
+    assert run_rest(rasa, "great, and sleeping bags?", metadata={"display": "great, and sleeping bags?"}) == [
+        "Ann (store staff): Yes, aisle 4"]
+    assert run_rest(rasa, "thanks") == []  # delivered once
+    assert seen == []
+    assert [(t["from"], t["text"]) for t in desk.thread("alice")] == [
+        ("shopper", "do you have tents?"), ("shopper", "👍"), ("staff", "Yes, aisle 4"),
+        ("shopper", "great, and sleeping bags?"), ("shopper", "thanks")]
+
+
+def test_back_to_the_bot_hands_the_conversation_back(desk):
+    from shopper.handoff import RELEASED_TEXT
+
+    desk.request("alice", "rest")
+    desk.take("alice", "Ann")
+    rasa, seen = rasa_says("Here are some tents")
+    assert run_rest(rasa, "OK, back to the bot please") == [RELEASED_TEXT]
+    assert not desk.with_person("alice") and desk.get("alice") is None and seen == []
+    assert run_rest(rasa, "show me tents") == ["Here are some tents"] and seen == ["show me tents"]
+
+
+@pytest.mark.parametrize("text", ["back to the bot", "Can I talk to the bot again?", "bot please", "back to the assistant"])
+def test_ways_to_ask_for_the_bot_back(text):
+    from channels.rasa_plugins import BACK_TO_BOT_RE
+
+    assert BACK_TO_BOT_RE.search(text)
+
+
+@pytest.mark.parametrize("text", ["is the robot vacuum in stock", "a bottle please", "I want a person"])
+def test_other_messages_are_not_asking_for_the_bot(text):
+    from channels.rasa_plugins import BACK_TO_BOT_RE
+
+    assert not BACK_TO_BOT_RE.search(text)
+
+
+def test_after_staff_hand_back_a_rest_shopper_gets_the_undelivered_lines_then_the_bot(desk):
+    desk.request("alice", "rest")
+    desk.take("alice", "Ann")
+    desk.reply("alice", "Ann", "Anything else, just ask the assistant")
+    desk.release("alice", by="Ann")
+    desk.deliver_later("alice", {"from": "bot", "text": "You're back with the shopping assistant.", "event": "released"})
+    rasa, seen = rasa_says("Here are some tents")
+    assert run_rest(rasa, "show me tents") == [
+        "Ann (store staff): Anything else, just ask the assistant", "You're back with the shopping assistant.",
+        "Here are some tents"]
+    assert run_rest(rasa, "show me tents") == ["Here are some tents"]
+
+
+def test_with_the_desk_unreachable_the_bot_answers(monkeypatch, free_port):
+    from channels import rasa_plugins
+    from shopper.handoff import HandoffDesk
+
+    down = HandoffDesk.from_url(f"redis://127.0.0.1:{free_port()}/0", "t", socket_timeout=0.5)
+    monkeypatch.setattr(rasa_plugins, "handoff_desk", lambda: down)
+    rasa, seen = rasa_says("hello")
+    assert run_rest(rasa, "hi") == ["hello"] and seen == ["hi"]
+
+
+def test_on_socketio_the_outbox_goes_out_with_staff_metadata(desk):
+    from rasa.core.channels.socketio import SocketIOOutput
+
+    class Sio:
+        emitted = []
+
+        async def emit(self, event, data=None, room=None, **kw):
+            self.emitted.append((event, data, room))
+
+    sio = Sio()
+    desk.request("alice", "socketio")
+    desk.take("alice", "Ann")
+    desk.reply("alice", "Ann", "hi there")  # e.g. the live delivery failed
+    rasa, seen = rasa_says()
+    asyncio.run(guard(rasa)(UserMessage("hello?", SocketIOOutput(sio, "bot_uttered"), "alice")))
+    assert sio.emitted == [("bot_uttered", {"text": "hi there", "metadata": {"from": "staff", "outcome": "staff", "staff": "Ann"}}, "alice")]
+    assert seen == []
