@@ -303,6 +303,8 @@ def messaging_text(reply: Reply) -> str:
             stock = stock_text(c)
             if stock:
                 lines.append(f"{c.get('name')}: {stock}.")
+        if c.get("options_text") and str(c["options_text"]) not in text:  # a model's sizes and colours in stock
+            lines.append(f"{c.get('name')}: {c['options_text']}.")
     return "\n".join([text] + lines if text else lines)
 
 

@@ -514,7 +514,8 @@
           el('span', { 'aria-hidden': 'true', text: '★ ' + card.rating + ' / 5' }),
           el('span', { class: 'visually-hidden', text: 'Rated ' + card.rating + ' out of 5' }))
         : null,
-      card.reason && card.reason !== 'rated ' + card.rating + '/5' ? el('p', { class: 'card-reason', text: card.reason }) : null);
+      card.reason && card.reason !== 'rated ' + card.rating + '/5' ? el('p', { class: 'card-reason', text: card.reason }) : null,
+      card.options_text ? el('p', { class: 'card-options', text: card.options_text }) : null);
     article.append(body);
     if (this.opts.cardExtras) {
       this.opts.cardExtras(card, kind, body, this);

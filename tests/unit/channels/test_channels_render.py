@@ -246,3 +246,13 @@ def test_button_tokens_without_redis_still_work_in_memory(free_port):
     t = ButtonTokens(down)
     token = t.shorten("/x" + "y" * 100, 64)
     assert t.expand(token) == "/x" + "y" * 100
+
+
+def test_text_channels_say_the_sizes_and_colours_a_model_is_in_stock_in():
+    card = {"id": "v1", "position": 1, "name": "Velocita Road Running Shoes", "brand": "Velocita",
+            "price_text": "$79.00", "stock": [], "options_text": "in stock in sizes UK 4, UK 7; colours blue, red"}
+    msg = bot_message("recommend", {"products": [dict(card, reason="")], "constraints": [], "query": "q"}, [card])
+    (out,) = render("telegram", msg)
+    assert "Velocita Road Running Shoes: in stock in sizes UK 4, UK 7; colours blue, red." in out["text"]
+    (web,) = render("socketio", msg)
+    assert web["custom"]["cards"][0]["options_text"] == card["options_text"]
