@@ -23,6 +23,8 @@ no messages (shoppers talk over the Socket.IO channel); it serves:
 ``POST /web/api/staff/handoffs/<sender>/take``  ``{"staff": name}`` -> 200, 409 someone else has them, 404 gone
 ``POST /web/api/staff/handoffs/<sender>/reply`` ``{"staff", "text"}`` -> 200 ``{line, delivered: live|outbox}``
 ``POST .../<sender>/release``                   ``{"staff"}`` -> 200: back to the bot
+``GET /web/api/staff/reservations``       held pickup reservations (``?store=<id>``), soonest first (staff PIN)
+``POST /web/api/staff/reservations/<code>/collect``  the shopper collected it (staff PIN)
 ``GET /webhooks/webpages/``                     health
 ==============================================  =====================================================
 
@@ -131,6 +133,14 @@ class WebPages:
 
             self._desk = handoff_desk()
         return self._desk
+
+    @property
+    def reservations(self) -> Any:
+        """Pickup reservations (``shopper.reservations``) on the hand-off desk's Redis."""
+        from shopper.reservations import Reservations
+
+        d = self.settings.dialogue
+        return Reservations(self.desk.r, self.desk.prefix, d.reservation_hold_s, d.order_ttl_s, url=d.redis)
 
     @property
     def store_names(self) -> Dict[str, str]:
@@ -499,6 +509,40 @@ class WebPages:
             return _json({"error": "the hand-off queue is unreachable (Redis); try again"}, 503)
         return _json({"released": True, "delivered": delivered})
 
+    async def staff_reservations(self, request: Request) -> HTTPResponse:
+        """Held pickup reservations of one store (``?store=<id>``), or of every store, soonest deadline first."""
+        denied = self.staff_denied(request)
+        if denied:
+            return denied
+        store = (request.args.get("store") or "").strip()
+        names = self.store_names
+        ids = [store] if store in names else sorted(names)
+        try:
+            held = []
+            for sid in ids:
+                held += await self._desk_call(self.reservations.for_store, sid)
+        except _Unavailable:
+            return _json({"error": "reservations are unreachable (Redis); try again"}, 503)
+        held.sort(key=lambda r: r["deadline"])
+        keep = ("code", "name", "variant", "quantity", "store_id", "store_name", "created_at", "deadline")
+        return _json({"store": store if store in names else None, "now": time.time(),
+                      "reservations": [{k: r.get(k) for k in keep} for r in held]})
+
+    async def staff_collect(self, request: Request, code: str) -> HTTPResponse:
+        """Staff hand a reservation over: 200, 404 (no such code) or 409 (no longer held)."""
+        denied = self.staff_denied(request)
+        if denied:
+            return denied
+        try:
+            result = await self._desk_call(self.reservations.collect, code[:16])
+        except _Unavailable:
+            return _json({"error": "reservations are unreachable (Redis); try again"}, 503)
+        if result == "missing":
+            return _json({"error": "no reservation with that code"}, 404)
+        if result != "ok":
+            return _json({"error": "that reservation is no longer held (collected, cancelled or expired)"}, 409)
+        return _json({"code": code, "status": "collected"})
+
     def routes(self) -> List[Dict[str, Any]]:
         def r(
             handler: Callable[..., Awaitable[HTTPResponse]], uri: str, name: str, methods: tuple = ("GET",)
@@ -521,6 +565,8 @@ class WebPages:
             r(self.staff_take, "/web/api/staff/handoffs/<sender:str>/take", "staff_take", ("POST",)),
             r(self.staff_reply, "/web/api/staff/handoffs/<sender:str>/reply", "staff_reply", ("POST",)),
             r(self.staff_release, "/web/api/staff/handoffs/<sender:str>/release", "staff_release", ("POST",)),
+            r(self.staff_reservations, "/web/api/staff/reservations", "staff_reservations"),
+            r(self.staff_collect, "/web/api/staff/reservations/<code:str>/collect", "staff_collect", ("POST",)),
         ]
 
 

@@ -284,6 +284,18 @@
           ' · ' + status + (r.preview ? ' · “' + r.preview + '”' : '') + ' · conversation ' + r.sender.slice(0, 8)));
       });
     }).catch(function (e) { list.textContent = ''; list.append(el('li', { text: e.message })); });
+    var held = $('[data-pickup-list]');
+    held.textContent = '';
+    staffFetch('/web/api/staff/reservations?store=' + encodeURIComponent(storeId())).then(function (data) {
+      if (!data.reservations.length) { held.append(el('li', { text: 'No pickup reservations at this store.' })); return; }
+      data.reservations.forEach(function (r) {
+        var until = new Date(r.deadline * 1000);
+        held.append(el('li', { class: 'pickup-item', dataset: { code: r.code } },
+          el('strong', { text: r.code }),
+          ' · ' + r.quantity + ' x ' + r.name + (r.variant ? ' (' + r.variant + ')' : '') +
+          ' · until ' + ('0' + until.getHours()).slice(-2) + ':' + ('0' + until.getMinutes()).slice(-2)));
+      });
+    }).catch(function (e) { held.append(el('li', { text: e.message })); });
   }
 
   $('[data-help-refresh]').addEventListener('click', loadHelp);

@@ -173,7 +173,35 @@
     }).catch(function (e) {
       if (pin) $('[data-queue-status]').textContent = 'Could not load the queue: ' + e.message;
     });
-    return Promise.all([lists, loadDetail()]);
+    var resv = api('GET', '/web/api/staff/reservations' + (q ? '?store=' + encodeURIComponent(q) : '')).then(function (data) {
+      renderReservations(data.reservations || []);
+    }).catch(function (e) {
+      if (pin) $('[data-resv-status]').textContent = 'Could not load the reservations: ' + e.message;
+    });
+    return Promise.all([lists, resv, loadDetail()]);
+  }
+
+  function renderReservations(items) {
+    var sig = JSON.stringify(items.map(function (r) { return r.code; }));
+    $('[data-resv-status]').textContent = items.length ? items.length + ' held for pickup.' : 'No pickup reservations are held.';
+    if (signatures.resv === sig) return;
+    signatures.resv = sig;
+    var list = $('[data-resv]');
+    list.textContent = '';
+    items.forEach(function (r) {
+      var what = r.quantity + ' x ' + r.name + (r.variant ? ' (' + r.variant + ')' : '');
+      var li = el('li', { class: 'handoff', dataset: { code: r.code } },
+        el('p', { class: 'handoff-where' }, el('strong', { text: r.code }), ' · ' + (r.store_name || r.store_id) + ' · until ' + clock(r.deadline)),
+        el('p', { class: 'handoff-preview', text: what }));
+      li.append(el('div', { class: 'handoff-actions' }, el('button', {
+        type: 'button', class: 'btn-quiet', text: 'Collected', 'aria-label': 'Mark ' + r.code + ' (' + what + ') as collected',
+        onclick: function () {
+          api('POST', '/web/api/staff/reservations/' + encodeURIComponent(r.code) + '/collect').then(refresh)
+            .catch(function (e) { $('[data-resv-status]').textContent = 'Could not mark it collected: ' + e.message; });
+        }
+      })));
+      list.append(li);
+    });
   }
 
   // ------------------------------------------------------------------ one conversation

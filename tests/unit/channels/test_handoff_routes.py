@@ -232,3 +232,21 @@ def test_checkout_when_redis_is_down_says_try_again(free_port, app_ctx):
     assert res.status == 503 and "try again" in res.body.decode()
     status, data = call(pages.staff_handoffs(Req(app_ctx)))
     assert status == 503 and "unreachable" in data["error"]
+
+
+def test_staff_see_a_stores_pickup_reservations_and_mark_them_collected(app_ctx, pages, redis_client):
+    from shopper.reservations import Reservations
+
+    resv = Reservations(redis_client, "t", hold_s=3600)
+    code = resv.hold("s1", "p1", "Kettle", "riverside", "Riverside Market", 2, 5, variant=None).reservation["code"]
+    resv.hold("s2", "p2", "Teapot", "downtown", "Downtown Superstore", 1, 5)
+    assert call(pages.staff_reservations(Req(app_ctx, pin="000000")))[0] == 403
+    status, data = call(pages.staff_reservations(Req(app_ctx, args={"store": "riverside"})))
+    assert status == 200 and [r["code"] for r in data["reservations"]] == [code]
+    assert data["reservations"][0]["quantity"] == 2 and "sender" not in data["reservations"][0]
+    assert len(call(pages.staff_reservations(Req(app_ctx)))[1]["reservations"]) == 2  # every store
+    assert call(pages.staff_collect(Req(app_ctx, pin=None), code))[0] == 403
+    assert call(pages.staff_collect(Req(app_ctx), code)) == (200, {"code": code, "status": "collected"})
+    assert call(pages.staff_collect(Req(app_ctx), code))[0] == 409
+    assert call(pages.staff_collect(Req(app_ctx), "ZZZZZZ"))[0] == 404
+    assert call(pages.staff_reservations(Req(app_ctx, args={"store": "riverside"})))[1]["reservations"] == []
