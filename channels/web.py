@@ -525,8 +525,13 @@ class WebPages:
             return _json({"error": "reservations are unreachable (Redis); try again"}, 503)
         held.sort(key=lambda r: r["deadline"])
         keep = ("code", "name", "variant", "quantity", "store_id", "store_name", "created_at", "deadline")
-        return _json({"store": store if store in names else None, "now": time.time(),
-                      "reservations": [{k: r.get(k) for k in keep} for r in held]})
+        return _json(
+            {
+                "store": store if store in names else None,
+                "now": time.time(),
+                "reservations": [{k: r.get(k) for k in keep} for r in held],
+            }
+        )
 
     async def staff_collect(self, request: Request, code: str) -> HTTPResponse:
         """Staff hand a reservation over: 200, 404 (no such code) or 409 (no longer held)."""
