@@ -10,28 +10,12 @@ from actions.base import ShopAction, Turn
 from actions.orders import store_label, store_named
 from actions.products import focus_on, referenced
 from actions.replies.facts import Facts
+from actions.understanding import _QUANTITY_WORDS
 from actions.variants import choose_variant, variant_text
 from shopper.reservations import MAX_UNITS
 
 # "reserve 3", "hold two of them", "reserve -1", "reserve 500", "reserve loads": what was asked, unclamped
-_WORDS = {
-    "one": 1,
-    "a": 1,
-    "an": 1,
-    "two": 2,
-    "a pair": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "zero": 0,
-    "none": 0,
-    "no": 0,
-}
+_WORDS = {**_QUANTITY_WORDS, "a": 1, "an": 1, "zero": 0, "none": 0, "no": 0}
 _VAGUE = re.compile(r"\b(?:loads|lots|many|a bunch|several|some|a few|plenty|heaps|tons)\b(?: of)?", re.I)
 _NUMBER = re.compile(r"(?<![\w.])(-?\d{1,9})(?!\s*(?:st|nd|rd|th)\b)(?![\w.])")
 

@@ -32,7 +32,7 @@ import time
 import unicodedata
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
-from shopper.store import StoreUnavailable, unavailable_message
+from shopper.store import RedisPart, redis_client
 
 TTL_S = 7 * 86400
 MAX_TEXT = 2000  # characters of one thread line
@@ -146,7 +146,7 @@ return existed
 """
 
 
-class HandoffDesk:
+class HandoffDesk(RedisPart):
     """Hand-offs from the assistant to store staff, in a real Redis (``redis`` client, ``decode_responses=True``).
 
     Used by the action server (``request``), the Rasa process's channels (``with_person``, ``note``,
@@ -167,22 +167,12 @@ class HandoffDesk:
         self.ttl_s = int(ttl_s)
         self.url = url
         self.clock = clock
-        self._scripts: Dict[str, Any] = {}
 
     @classmethod
     def from_url(
         cls, url: str, prefix: str = "shopguide", ttl_s: int = TTL_S, socket_timeout: float = 2.0
     ) -> HandoffDesk:
-        import redis
-
-        client = redis.Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
-            health_check_interval=10,
-        )
-        return cls(client, prefix, ttl_s, url=url)
+        return cls(redis_client(url, socket_timeout), prefix, ttl_s, url=url)
 
     # -- keys and plumbing --------------------------------------------------------------
     @property
@@ -197,19 +187,6 @@ class HandoffDesk:
         if not valid_sender(sender):
             raise ValueError(f"not a sender id the hand-off desk can key by: {sender!r}")
         return f"{self.prefix}:handoff:{sender}" + (f":{what}" if what else "")
-
-    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        import redis
-
-        try:
-            return fn(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as e:
-            raise StoreUnavailable(unavailable_message(self.url or "?", e)) from e
-
-    def _script(self, name: str, source: str) -> Any:
-        if name not in self._scripts:
-            self._scripts[name] = self.r.register_script(source)
-        return self._scripts[name]
 
     def _line(self, who: str, text: str, **extra: Any) -> Dict[str, Any]:
         if who not in WHO:

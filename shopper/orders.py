@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from shopper import lua
-from shopper.store import StoreUnavailable, unavailable_message
+from shopper.store import RedisPart, StoreUnavailable
 
 FIRST_ORDER = 40000
 DELIVERY_FLOW = ("placed", "packed", "shipped", "delivered")
@@ -72,7 +72,7 @@ class Moved:
     order: Optional[Dict[str, Any]] = field(default=None)
 
 
-class OrderBook:
+class OrderBook(RedisPart):
     """Orders and stock on one Redis (``redis.Redis`` with ``decode_responses=True``)."""
 
     def __init__(self, client: Any, prefix: str = "shopguide", order_ttl_s: int = 400 * 86400, url: str = "") -> None:
@@ -80,20 +80,6 @@ class OrderBook:
         self.prefix = prefix
         self.order_ttl_s = order_ttl_s
         self.url = url
-        self._scripts: Dict[str, Any] = {}
-
-    def _script(self, name: str) -> Any:
-        if name not in self._scripts:
-            self._scripts[name] = self.r.register_script(getattr(lua, name))
-        return self._scripts[name]
-
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        import redis
-
-        try:
-            return fn(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as e:
-            raise StoreUnavailable(unavailable_message(self.url or "?", e)) from e
 
     def stock_key(self, product_id: str) -> str:
         return f"{self.prefix}:stock:{product_id}"
@@ -164,7 +150,7 @@ class OrderBook:
             argv += [int(ln.quantity), len(ln.stores)]
             for store_id, units in ln.stores:
                 argv += [store_id, max(0, int(units))]
-        status, value = self._call(self._script("PLACE_ORDER"), keys=keys, args=argv)
+        status, value = self._call(self._script("PLACE_ORDER", lua.PLACE_ORDER), keys=keys, args=argv)
         if status == "short":
             return Placed("sold_out", short=lines[int(value) - 1])
         return Placed("placed" if status == "placed" else "duplicate", order=self.get(value))
@@ -202,7 +188,9 @@ class OrderBook:
             return Moved("missing")
         now = time.time() if now is None else now
         args = [self.prefix, expect, to, ",".join(allowed), now, "1" if restock else "0", *set_field]
-        result, status = self._call(self._script("MOVE_ORDER"), keys=[self.order_key(order_id)], args=args)
+        result, status = self._call(
+            self._script("MOVE_ORDER", lua.MOVE_ORDER), keys=[self.order_key(order_id)], args=args
+        )
         return Moved(result, status, self.get(order_id))
 
     def cancel(self, order_id: str, sender: str, now: Optional[float] = None) -> Moved:

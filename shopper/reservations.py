@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from shopper import lua
-from shopper.store import StoreUnavailable, unavailable_message
+from shopper.store import RedisPart
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud at a counter
 CODE_LENGTH = 6
@@ -44,7 +44,7 @@ class Held:
     available: int = 0
 
 
-class Reservations:
+class Reservations(RedisPart):
     """Pickup reservations on one Redis (``decode_responses=True``), sharing stock with the order book."""
 
     def __init__(
@@ -55,20 +55,6 @@ class Reservations:
         self.hold_s = hold_s
         self.ttl_s = ttl_s
         self.url = url
-        self._scripts: Dict[str, Any] = {}
-
-    def _script(self, name: str) -> Any:
-        if name not in self._scripts:
-            self._scripts[name] = self.r.register_script(getattr(lua, name))
-        return self._scripts[name]
-
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        import redis
-
-        try:
-            return fn(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as e:
-            raise StoreUnavailable(unavailable_message(self.url or "?", e)) from e
 
     def key(self, code: str) -> str:
         return f"{self.prefix}:resv:{code}"
@@ -125,7 +111,7 @@ class Reservations:
                 self.shopper_key(sender),
             ]
             args = [store_id, max(0, int(catalog_units)), int(quantity), json.dumps(resv), deadline, self.ttl_s, now]
-            status, value = self._call(self._script("HOLD"), keys=keys, args=args)
+            status, value = self._call(self._script("HOLD", lua.HOLD), keys=keys, args=args)
             if status == "held":
                 return Held("held", self.get(code))
             if status == "short":
@@ -151,7 +137,7 @@ class Reservations:
             return "missing"
         keys = [self.key(resv["code"]), self.deadlines_key, self.store_key(resv["store_id"])]
         args = [self.prefix, status, time.time() if now is None else now, "1" if restock else "0"]
-        result, _ = self._call(self._script("END_HOLD"), keys=keys, args=args)
+        result, _ = self._call(self._script("END_HOLD", lua.END_HOLD), keys=keys, args=args)
         return str(result)
 
     def cancel(self, code: str, sender: str) -> str:

@@ -56,6 +56,41 @@ def unavailable_message(url: str, error: Exception) -> str:
     )
 
 
+def redis_client(url: str, socket_timeout: float = 2.0) -> Any:
+    """A ``redis.Redis`` for ``url`` with string replies and short timeouts (connects on first use)."""
+    import redis
+
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=socket_timeout,
+        health_check_interval=10,
+    )
+
+
+class RedisPart:
+    """What every Redis-backed part shares: the client ``r``, the URL its errors name, and Lua scripts
+    registered once. A connection or timeout error becomes ``StoreUnavailable``."""
+
+    r: Any
+    url: str = ""
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        import redis
+
+        try:
+            return fn(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            raise StoreUnavailable(unavailable_message(self.url or "?", e)) from e
+
+    def _script(self, name: str, source: str) -> Any:
+        scripts = self.__dict__.setdefault("_scripts", {})
+        if name not in scripts:
+            scripts[name] = self.r.register_script(source)
+        return scripts[name]
+
+
 @dataclass
 class SearchContext:
     """What the shopper is looking for right now (kept across refinements)."""
@@ -134,7 +169,7 @@ class ShopperStore(Protocol):
     def update_profile(self, sender: str, **fields: str) -> None: ...
 
 
-class RedisShopperStore:
+class RedisShopperStore(RedisPart):
     """Shopper state in a real Redis server (``redis`` client, one connection pool)."""
 
     def __init__(
@@ -160,27 +195,10 @@ class RedisShopperStore:
         profile_ttl_s: int = 90 * 86400,
         socket_timeout: float = 2.0,
     ) -> RedisShopperStore:
-        import redis
-
-        client = redis.Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
-            health_check_interval=10,
-        )
-        return cls(client, prefix, session_ttl_s, profile_ttl_s, url=url)
+        return cls(redis_client(url, socket_timeout), prefix, session_ttl_s, profile_ttl_s, url=url)
 
     def key(self, sender: str, what: str) -> str:
         return f"{self.prefix}:shopper:{sender}:{what}"
-
-    def _call(self, fn, *args, **kwargs):
-        import redis
-
-        try:
-            return fn(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as e:
-            raise StoreUnavailable(unavailable_message(self.url or "?", e)) from e
 
     def ping(self) -> None:
         self._call(self.r.ping)
