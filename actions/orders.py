@@ -22,6 +22,7 @@ from shopper.links import shared_secret, sign
 from shopper.orders import Line, OrderBook
 
 ORDER_ID_RE = re.compile(r"(?:#|\b(?:order|number|no\.?|nr\.?)\s*#?\s*)(\d{4,9})\b|\b(\d{5,9})\b", re.IGNORECASE)
+CONFIRM_RE = re.compile(r"\b(?:place|confirm|submit|finali[sz]e|go ahead|complete)\b", re.IGNORECASE)
 LAST_WEEK_RE = re.compile(r"\blast\s+week\b|\bpast\s+week\b|\bthis\s+week\b")
 DELIVER_RE = re.compile(
     r"\b(?:deliver|delivered|delivery|ship|shipped|shipping|send it|to my (?:home|house|address))\b", re.I
@@ -182,7 +183,10 @@ class ActionCheckout(ShopAction):
         return "action_checkout"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
-        quote(turn)
+        if turn.offered("/place_order") and CONFIRM_RE.search(turn.text or ""):
+            place_pending(turn)  # "confirm my purchase" right after the quote: the NLU heard a checkout
+        else:
+            quote(turn)
         return []
 
 

@@ -77,6 +77,15 @@ def test_yes_after_the_quote_places_it(chat, services):
     assert "order number is" in chat.text
 
 
+def test_confirming_words_right_after_the_quote_place_it_whatever_the_intent(chat):
+    chat.run(ActionChoose, "add it", "choose", [ent("product_id", "k2")])
+    chat.run(ActionCheckout, "checkout", "checkout")
+    chat.run(ActionCheckout, "complete my purchase", "checkout", events=with_offer(chat, "/place_order"))
+    assert "order number is" in chat.text
+    chat.run(ActionCheckout, "complete my purchase", "checkout")  # no quote offered just now: quote again
+    assert "order number is" not in chat.text
+
+
 def test_checkout_with_an_empty_cart_says_so(chat):
     chat.run(ActionCheckout, "check out", "checkout")
     assert "Your cart is empty" in chat.text
