@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 from rasa_sdk.events import UserUtteranceReverted
 
 from actions.base import ShopAction, Turn
 from actions.cards import button
-from actions.orders import answer_own_order
+from actions.orders import answer_own_order, quote
 from actions.results import describe
 from actions.search import kind_of, names_products, say_not_carried, start_search
 from actions.service import best_section, names_own_order, say_handoff, say_service, service_hit
 from actions.understanding import asks_for_person, names_an_order, parse_request
 
+PAY_RE = re.compile(
+    r"\b(?:check\s?out|checkout|(?:time|ready) to pay|pay for (?:my|the|these|this|it|them)\b|place (?:my|the) order)",
+    re.IGNORECASE,
+)
 PERSON = button("Talk to a person", "request_human")
 ACTS = {
     "greet": "greet",
@@ -60,6 +65,9 @@ class ActionSmalltalk(ShopAction):
             if asked is not None and not asked.carried:  # "a road bike?", "price of a mattress": not sold here
                 say_not_carried(turn, asked, turn.text)
                 return []
+        if turn.intent in ("nlu_fallback", "out_of_scope") and PAY_RE.search(turn.text or ""):
+            quote(turn)  # "time to pay for my cart": checkout, whatever the NLU was unsure of
+            return []
         if turn.intent == "nlu_fallback":
             req = names_products(turn)
             if req is not None:  # "phone charger" on its own: a search NLU was unsure of

@@ -257,3 +257,13 @@ def test_reservations_hold_the_variant(shoe_chat):
     code = re.search(r"pickup code is ([A-Z0-9]{6})", shoe_chat.text).group(1)
     r = shoe_chat.services.reservations.get(code)
     assert r["product_id"] == "v0" and r["variant"] == "UK 4, blue"
+
+
+def test_paying_words_the_nlu_was_unsure_of_still_check_out(chat):
+    from actions.smalltalk import ActionSmalltalk
+
+    chat.run(ActionChoose, "add it", "choose", [ent("product_id", "k2")])
+    chat.run(ActionSmalltalk, "time to pay for my cart", "nlu_fallback")
+    assert "Shall I place it?" in chat.text
+    chat.run(ActionSmalltalk, "what's the weather", "nlu_fallback")
+    assert "Shall I place it?" not in chat.text
