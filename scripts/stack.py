@@ -225,6 +225,7 @@ def stack_env(s: DialogueSettings, redis_url: str, extra: Optional[Dict[str, str
     env.update({
         "REDIS_URL": redis_url,
         "SHOPGUIDE_ACTION_URL": s.action_url,
+        "SHOPGUIDE_RASA_PORT": str(s.rasa_port),  # the action server links to pages Rasa serves (/checkout)
         "SHOPGUIDE_REDIS_PREFIX": s.redis_prefix,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
