@@ -177,8 +177,8 @@ def _service(f: Dict[str, Any]) -> str:
     text = f"{f['answer']} {f['source']}"
     if f.get("needs_order"):
         text += (
-            " I can't look up a single order in this chat yet: with your order number and the email you "
-            "ordered with, our customer team or any store can."
+            " I can look up orders placed in this chat, and I don't see any here. For an order placed "
+            "elsewhere, our customer team or any store can, with the order number and the email you ordered with."
         )
     return text
 
