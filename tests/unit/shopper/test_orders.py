@@ -101,11 +101,11 @@ def test_twenty_buyers_race_for_the_last_five_units(book, redis_client):
         pid = f"last-{round_}"
         results = []
 
-        def buy(i: int) -> None:
+        def buy(i: int, pid: str, results: list) -> None:
             b = OrderBook(redis_client, prefix="t")
             results.append(b.place(f"s{i}", [line(pid, 1, (("downtown", 5),))], {"type": "delivery"}, f"{pid}-{i}").status)
 
-        threads = [threading.Thread(target=buy, args=(i,)) for i in range(20)]
+        threads = [threading.Thread(target=buy, args=(i, pid, results)) for i in range(20)]
         for t in threads:
             t.start()
         for t in threads:

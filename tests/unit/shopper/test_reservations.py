@@ -71,7 +71,7 @@ def test_twenty_shoppers_race_buyers_and_holds_for_the_last_five(resv, redis_cli
         pid = f"race-{round_}"
         outcomes = []
 
-        def go(i: int) -> None:
+        def go(i: int, pid: str, outcomes: list) -> None:
             if i % 2:
                 r = Reservations(redis_client, prefix="t", hold_s=3600)
                 outcomes.append(r.hold(f"s{i}", pid, pid, "downtown", "Downtown", 1, 5).status == "held")
@@ -80,7 +80,7 @@ def test_twenty_shoppers_race_buyers_and_holds_for_the_last_five(resv, redis_cli
                 ln = Line(pid, pid, 1.0, 1, [("downtown", 5)])
                 outcomes.append(b.place(f"s{i}", [ln], {"type": "pickup"}, f"{pid}-{i}").status == "placed")
 
-        threads = [threading.Thread(target=go, args=(i,)) for i in range(20)]
+        threads = [threading.Thread(target=go, args=(i, pid, outcomes)) for i in range(20)]
         for t in threads:
             t.start()
         for t in threads:
