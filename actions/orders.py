@@ -22,6 +22,7 @@ from shopper.links import shared_secret, sign
 from shopper.orders import Line, OrderBook
 
 ORDER_ID_RE = re.compile(r"(?:#|\b(?:order|number|no\.?|nr\.?)\s*#?\s*)(\d{4,9})\b|\b(\d{5,9})\b", re.IGNORECASE)
+DELIVERY = "delivery"  # the store entity's value on the "Deliver instead" button
 CONFIRM_RE = re.compile(r"\b(?:place|confirm|submit|finali[sz]e|go ahead|complete)\b", re.IGNORECASE)
 LAST_WEEK_RE = re.compile(r"\blast\s+week\b|\bpast\s+week\b|\bthis\s+week\b")
 DELIVER_RE = re.compile(
@@ -76,6 +77,8 @@ def checkout_link(turn: Turn, order_id: str) -> str:
 def _fulfilment(turn: Turn, before: Optional[Dict[str, Any]]) -> Tuple[Dict[str, Any], Optional[str]]:
     """Delivery or pickup (and where) from the message, else what the last quote said, else delivery.
     Second value: a store name the shopper gave that we don't have."""
+    if any(e.get("entity") == "store" and e.get("value") == DELIVERY for e in turn.entities):
+        return {"type": "delivery", "address": None}, None  # the "Deliver instead" button
     sid, unknown = store_named(turn)
     if sid:
         return {"type": "pickup", "store_id": sid, "store_name": store_label(turn, sid)}, None
@@ -134,7 +137,7 @@ def quote(turn: Turn) -> Optional[Dict[str, Any]]:
         if fulfilment.get("store_id") != sid
     ][:2]
     if fulfilment.get("type") == "pickup":
-        other = [{"title": "Deliver instead", "payload": "/checkout"}] + other[:1]
+        other = [button("Deliver instead", "checkout", {"store": DELIVERY})] + other[:1]
     turn.say("checkout_confirm", facts, buttons=[button("Place the order", "place_order"), *other], kind="checkout")
     return pending
 

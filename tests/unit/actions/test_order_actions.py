@@ -108,6 +108,15 @@ def test_pickup_at_a_store_without_the_units_is_sold_out_and_takes_nothing(chat,
     assert "just sold out" in chat.text and services.orders.for_shopper("shopper1") == []
 
 
+def test_deliver_instead_switches_a_pickup_quote_to_delivery(chat):
+    chat.run(ActionChoose, "add it", "choose", [ent("product_id", "k2")])
+    chat.run(ActionCheckout, "check out for pickup at riverside", "checkout")
+    deliver = next(b for b in chat.messages[-1]["buttons"] if b["title"] == "Deliver instead")
+    assert deliver["payload"] == '/checkout{"store":"delivery"}'
+    chat.run(ActionCheckout, "", "checkout", [ent("store", "delivery")])
+    assert "delivery (you give the address when you pay)" in chat.text
+
+
 def test_unknown_store_at_checkout_is_named(chat):
     chat.run(ActionChoose, "add it", "choose", [ent("product_id", "k2")])
     chat.run(ActionCheckout, "check out with pickup at the airport store", "checkout")
