@@ -233,7 +233,10 @@ def place_pending(turn: Turn) -> None:
     turn.store.save_checkout(turn.sender, pending)
     if placed.status == "placed":
         turn.store.clear_cart(turn.sender)
-    say_order(turn, "order_placed", placed.order, {"link": checkout_link(turn, placed.order["id"])})
+    hours = max(1, turn.settings.dialogue.checkout_link_ttl_s // 3600)
+    say_order(
+        turn, "order_placed", placed.order, {"link": checkout_link(turn, placed.order["id"]), "link_hours": hours}
+    )
 
 
 def own_order(turn: Turn) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:

@@ -90,6 +90,7 @@ class Facts(TypedDict, total=False):
     total_text: str
     when_text: str
     link: str  # the signed checkout page
+    link_hours: int  # how long it works
     history: List[Dict[str, str]]  # status_text, when_text
     orders: List[Dict[str, str]]  # order_list: order_id, when_text, items_text, total_text, status_text
     address: str

@@ -30,7 +30,7 @@ def _confirm(f: Dict[str, Any]) -> str:
 def _placed(f: Dict[str, Any]) -> str:
     return (
         f"Done! Your order number is {f['order_id']}: {_lines(f['lines'])}, {f['total_text']} in total, "
-        f"{f['fulfilment_text']}. Review it and pay here: {f['link']} (the link works for 24 hours). "
+        f"{f['fulfilment_text']}. Review it and pay here: {f['link']} (the link works for {f.get('link_hours', 24)} hours). "
         'Ask me "where is my order?" any time.'
     )
 
