@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import json
 import logging
 import time
@@ -55,8 +56,18 @@ async def sweep_forever(services: Services, every_s: float = SWEEP_EVERY_S) -> N
         await asyncio.sleep(every_s)
 
 
-def create_app(services: Services, warm: bool = True) -> Any:
-    """A Sanic app answering Rasa's action calls with the actions built on ``services``."""
+def token_ok(given: Optional[str], expected: Optional[str]) -> bool:
+    """Rasa sends the action token as ``?token=``; without a configured token every call is taken."""
+    if not expected:
+        return True
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def create_app(services: Services, warm: bool = True, token: Optional[str] = None) -> Any:
+    """A Sanic app answering Rasa's action calls with the actions built on ``services``.
+
+    ``token``: the shared secret Rasa appends to its calls (``action_endpoint.token`` in
+    bot/endpoints.yml); a call without it gets 401, so only Rasa can run actions."""
     from rasa_sdk import utils
     from rasa_sdk.executor import ActionExecutor
     from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
@@ -76,6 +87,8 @@ def create_app(services: Services, warm: bool = True) -> Any:
 
     @app.post("/webhook")
     async def webhook(request: Any) -> Any:
+        if not token_ok(request.args.get("token"), token):
+            return response.json({"error": "a valid token is required"}, status=401)
         if request.headers.get("Content-Encoding") == "deflate":
             action_call = json.loads(zlib.decompress(request.body))
         else:
@@ -118,7 +131,10 @@ def main(argv: Optional[Any] = None) -> None:
     p.add_argument("--no-warm", action="store_true", help="skip the warm-up search and phraser load")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(Services.build(settings), warm=not args.no_warm)
+    token = settings.dialogue.action_token
+    if not token:
+        logger.warning("SHOPGUIDE_ACTION_TOKEN is unset: any caller that reaches this port can run actions")
+    app = create_app(Services.build(settings), warm=not args.no_warm, token=token)
     logger.info("action server on http://%s:%d/webhook", args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
 

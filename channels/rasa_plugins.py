@@ -16,6 +16,12 @@ Redis fails, silently keeps the conversation in process memory. Here:
 * ``GuardedRestInput`` / ``GuardedSocketIOInput`` turn such a failed turn into a
   clear message to the shopper, and a turn that produced no message at all
   (action server down) into a fallback message instead of silence.
+* ``StrictRedisTrackerStore`` also caps a conversation at ``max_tracker_events``
+  events: older turns are dropped, the slots they set are kept (``trim_events``).
+* ``guard`` limits how fast one sender may send (``shopper.limits``, shared by
+  replicas); the REST and Socket.IO channels also limit each client address
+  (REST: 429) and refuse bodies over ``max_body_bytes`` (413). Socket.IO accepts
+  connections only from the allowed origins (``SHOPGUIDE_CORS_ORIGINS``).
 * While a member of staff has the conversation (``shopper.handoff``), ``guard``
   keeps the shopper's messages from Rasa: they go to the hand-off thread for the
   staff console, undelivered staff replies come back instead (REST), and "back to
@@ -54,6 +60,8 @@ NO_WORDS_TEXT = (
 MAX_CHARS = 2000
 MAX_METADATA_KEYS = 16  # a REST message's metadata: small scalars only
 LONG_TEXT = f"That's a long message, so I read only its first {MAX_CHARS:,} characters."
+SLOW_DOWN_TEXT = "You're sending messages faster than I can read them. Give me a few seconds, then send that again."
+TOO_MANY_TEXT = "Too many messages from your network right now; please wait a few seconds and try again."
 NO_REPLY_TEXT = (
     "Sorry, I couldn't look that up just now (my product service isn't answering). Please try again in a moment."
 )
@@ -94,8 +102,31 @@ def _ping(red: Any, url: str) -> None:
         raise RedisUnavailableError(unavailable_message(url, e)) from e
 
 
+def trim_events(events: List[Any], keep: int) -> List[Any]:
+    """At most about ``keep`` of ``events``: the oldest turns go (the cut falls on a shopper message, so
+    no turn is split), and the slot values they had set come first as ``SlotSet`` events."""
+    from rasa.shared.core.events import AllSlotsReset, Restarted, SlotSet, UserUttered
+
+    if len(events) <= keep:
+        return list(events)
+    cut = len(events) - keep
+    while cut < len(events) and not isinstance(events[cut], UserUttered):
+        cut += 1
+    if cut >= len(events):  # no shopper message in the last ``keep`` events: keep them all
+        return list(events)
+    slots: Dict[str, Any] = {}
+    for e in events[:cut]:
+        if isinstance(e, (Restarted, AllSlotsReset)):
+            slots.clear()
+        elif isinstance(e, SlotSet):
+            slots[e.key] = e.value
+    at = events[cut].timestamp
+    return [SlotSet(k, v, timestamp=at) for k, v in slots.items()] + list(events[cut:])
+
+
 class StrictRedisTrackerStore(RedisTrackerStore):
-    """``RedisTrackerStore`` configured by URL that refuses to start without Redis."""
+    """``RedisTrackerStore`` configured by URL that refuses to start without Redis, keeping at most
+    ``max_events`` events per conversation (default ``SHOPGUIDE_MAX_TRACKER_EVENTS``)."""
 
     def __init__(
         self,
@@ -105,8 +136,12 @@ class StrictRedisTrackerStore(RedisTrackerStore):
         event_broker: Any = None,
         record_exp: Optional[float] = None,
         key_prefix: Optional[str] = None,
+        max_events: Optional[int] = None,
         **kwargs: Any,
     ) -> None:
+        from config import get_settings
+
+        self.max_events = int(max_events or get_settings().dialogue.max_tracker_events)
         url = url or host
         if not str(url).startswith(("redis://", "rediss://")):
             url = f"redis://{url}:{kwargs.pop('port', 6379)}/{kwargs.pop('db', 0)}"
@@ -124,6 +159,21 @@ class StrictRedisTrackerStore(RedisTrackerStore):
         self.url = url
         _ping(self.red, url)
         logger.info("Tracker store: Redis at %s, keys %s<sender_id>", redact(url), self.key_prefix)
+
+    async def save(self, tracker: Any, timeout: Optional[float] = None) -> None:
+        """Rasa's save (merged with the stored conversation), then capped at ``max_events`` events."""
+        await self.stream_events(tracker)
+        timeout = timeout or self.record_exp
+        key = self.key_prefix + tracker.sender_id
+        stored = self.red.get(key)
+        if stored is not None:
+            tracker = self._merge_trackers(self.deserialise_tracker(tracker.sender_id, stored), tracker)
+        if len(tracker.events) > self.max_events:
+            events = trim_events(list(tracker.events), self.max_events)
+            trimmed = tracker.init_copy()
+            trimmed.update_with_events(events, override_timestamp=False, domain=None)
+            tracker = trimmed
+        self.red.set(key, self.serialise_tracker(tracker), ex=timeout)
 
 
 class UrlRedisLockStore(RedisLockStore):
@@ -217,6 +267,49 @@ def handoff_desk() -> Any:
     return connect(get_settings())
 
 
+@lru_cache(maxsize=1)
+def rate_limiter() -> Any:
+    """The process's rate limiter (``shopper.limits``) on the stack's Redis."""
+    from config import get_settings
+    from shopper.limits import RateLimiter
+    from shopper.store import redis_client
+
+    d = get_settings().dialogue
+    return RateLimiter(redis_client(d.redis, socket_timeout=1.0), d.redis_prefix, url=d.redis)
+
+
+def limits() -> Any:
+    from config import get_settings
+
+    return get_settings().dialogue
+
+
+def client_address(request: Any) -> str:
+    """The caller's address: the proxy-reported one when Sanic trusts a proxy (``SANIC_PROXIES_COUNT``)."""
+    return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "?")
+
+
+async def refuse_request(request: Any, limiter: Optional[Callable[[], Any]] = None) -> Any:
+    """413 for a body over ``max_body_bytes``, 429 when the client address sent too many messages;
+    None lets the request through. Only POSTs (messages) count."""
+    from sanic import response
+
+    if request.method != "POST":
+        return None
+    d = limits()
+    try:
+        size = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        size = 0
+    if size > d.max_body_bytes:
+        return response.json({"error": f"message too large (at most {d.max_body_bytes:,} bytes)"}, status=413)
+    limiter_ = (limiter or rate_limiter)()
+    allowed = await _off_loop(limiter_.allow, "client", client_address(request), d.client_requests_per_10s)
+    if not allowed:
+        return response.json({"error": TOO_MANY_TEXT}, status=429, headers={"Retry-After": "10"})
+    return None
+
+
 def line_payload(line: Mapping[str, Any]) -> Dict[str, Any]:
     """A hand-off thread line as a Socket.IO ``bot_uttered`` message (the page shows staff lines as staff)."""
     who = line.get("from") or "bot"
@@ -298,21 +391,29 @@ async def _person_has_it(message: UserMessage, text: str, desk_of: Callable[[], 
 
 
 def guard(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], desk: Optional[Callable[[], Any]] = None
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    desk: Optional[Callable[[], Any]] = None,
+    limiter: Optional[Callable[[], Any]] = None,
 ) -> Callable[[UserMessage], Awaitable[Any]]:
     """Wrap Rasa's message handler so a turn always ends with a message, and the bot stays out of a
     conversation a member of staff has taken.
 
     Empty or symbol-only messages get a specific answer without touching the
     conversation; control characters are dropped; very long messages are cut
-    (and the shopper is told). ``desk``: returns the hand-off desk (default: the
-    process's, :func:`handoff_desk`).
+    (and the shopper is told). A sender over ``sender_messages_per_10s`` gets a
+    "slow down" reply and the message is not processed. ``desk`` / ``limiter``:
+    return the hand-off desk / rate limiter (default: the process's).
     """
 
     def desk_of() -> Any:
         return desk() if desk is not None else handoff_desk()
 
     async def handler(message: UserMessage) -> None:
+        limiter_ = (limiter or rate_limiter)()
+        if not await _off_loop(limiter_.allow, "sender", message.sender_id, limits().sender_messages_per_10s):
+            logger.warning("sender %s is over the message rate limit", message.sender_id)
+            await _send_fallback(message.output_channel, message.sender_id, SLOW_DOWN_TEXT)
+            return
         text, instead = clean_text(message.text)
         if text and await _person_has_it(message, text[:MAX_CHARS], desk_of):
             return
@@ -351,7 +452,9 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):
-        return super().blueprint(guard(on_new_message))
+        bp = super().blueprint(guard(on_new_message))
+        bp.middleware("request")(refuse_request)  # 413 / 429 before the body is read or Rasa sees it
+        return bp
 
     def get_metadata(self, request: Any) -> Optional[Dict[str, Any]]:
         """The body's ``metadata`` object (e.g. ``{"replies": "templates"}`` for exact template wording,
@@ -371,8 +474,31 @@ class GuardedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
+        from config import cors_origin_list, get_settings
+
         bp = super().blueprint(guard(on_new_message))
         sio = self.sio
+        # Rasa disables Socket.IO's origin check (cors_allowed_origins=[]): only the allowed origins connect
+        sio.eio.cors_allowed_origins = cors_origin_list(get_settings().dialogue, get_settings().web.public_base_url)
+        bp.middleware("request")(refuse_request)  # the HTTP long-polling transport's posts
+        namespace = self.namespace or "/"
+        rasa_handler = sio.handlers[namespace][self.user_message_evt]
+
+        async def user_uttered(sid: str, data: Any) -> Any:
+            """Rasa's handler, after the per-address limit (the address of the connection's request)."""
+            request = (sio.get_environ(sid, namespace=self.namespace) or {}).get("sanic.request")
+            d = limits()
+            if request is not None:
+                allowed = await _off_loop(
+                    rate_limiter().allow, "client", client_address(request), d.client_requests_per_10s
+                )
+                if not allowed:
+                    room = (data or {}).get("session_id") if self.session_persistence else sid
+                    await sio.emit(self.bot_message_evt, {"text": TOO_MANY_TEXT}, room=room or sid)
+                    return None
+            return await rasa_handler(sid, data)
+
+        sio.on(self.user_message_evt, handler=user_uttered, namespace=self.namespace)
 
         # Rasa 3.6 calls `sio.enter_room(...)` without awaiting it; with python-socketio 5.x
         # that is a coroutine, so the session room is never joined and replies go nowhere.

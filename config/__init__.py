@@ -7,7 +7,17 @@ from config.settings import (
     SearchSettings,
     Settings,
     WebSettings,
+    cors_origin_list,
     get_settings,
 )
 
-__all__ = ["REPO_ROOT", "DialogueSettings", "NLGSettings", "SearchSettings", "Settings", "WebSettings", "get_settings"]
+__all__ = [
+    "REPO_ROOT",
+    "DialogueSettings",
+    "cors_origin_list",
+    "NLGSettings",
+    "SearchSettings",
+    "Settings",
+    "WebSettings",
+    "get_settings",
+]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from pydantic import BaseModel, BaseSettings, Field
 
@@ -77,6 +77,24 @@ class DialogueSettings(_Section):
     checkout_link_ttl_s: int = Field(default=24 * 3600, ge=60, description="how long a checkout link works")
     reservation_hold_s: int = Field(default=24 * 3600, ge=60, description="how long a pickup reservation holds")
     order_ttl_s: int = Field(default=400 * 24 * 3600, description="how long orders and reservations are kept")
+    # -- exposure and abuse limits (docs/security.md)
+    api_token: Optional[str] = Field(
+        default=None, description="token of Rasa's HTTP API (?token=); unset = make run makes one in .run/api-token"
+    )
+    action_token: Optional[str] = Field(
+        default=None, description="token Rasa sends the action server; unset = make run makes one per install"
+    )
+    cors_origins: str = Field(
+        default="", description="comma-separated origins allowed to call the servers; empty = the stack's own"
+    )
+    sender_messages_per_10s: int = Field(default=8, ge=1, description="messages one sender may send per 10 s")
+    client_requests_per_10s: int = Field(
+        default=60, ge=1, description="messages one client address may send per 10 s (every sender behind it)"
+    )
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest request body the servers read")
+    max_tracker_events: int = Field(
+        default=1200, ge=100, description="events kept in a conversation's tracker; older turns are dropped"
+    )
 
     @property
     def action_url(self) -> str:
@@ -114,6 +132,11 @@ class WebSettings(_Section):
     public_base_url: Optional[str] = Field(
         default=None, description="base URL phones reach for the kiosk's QR; unset = the page's own"
     )
+    staff_session_ttl_s: int = Field(
+        default=8 * 3600, ge=60, description="how long a staff sign-in (the token the PIN buys) lasts"
+    )
+    staff_max_failures: int = Field(default=5, ge=1, description="wrong PINs in a row before a client is locked out")
+    staff_lockout_s: float = Field(default=60.0, ge=1, description="how long a client is locked out")
 
 
 class NLGSettings(BaseSettings):
@@ -175,3 +198,21 @@ class Settings(BaseModel):
 def get_settings() -> Settings:
     """The process's settings, read once on first use."""
     return Settings()
+
+
+def cors_origin_list(d: DialogueSettings, public_base_url: Optional[str] = None) -> List[str]:
+    """Origins a browser may call the servers from: ``SHOPGUIDE_CORS_ORIGINS`` (comma-separated), else the
+    stack's own (``http://<host>:<rasa_port>``, ``localhost`` for a loopback host) and the public base URL's."""
+    from urllib.parse import urlsplit
+
+    listed = [o.strip().rstrip("/") for o in d.cors_origins.split(",") if o.strip()]
+    if listed:
+        return listed
+    own = [f"http://{d.host}:{d.rasa_port}"]
+    if d.host in ("127.0.0.1", "localhost", "::1"):
+        own += [f"http://localhost:{d.rasa_port}", f"http://127.0.0.1:{d.rasa_port}"]
+    if public_base_url:
+        parts = urlsplit(public_base_url)
+        if parts.scheme and parts.netloc:
+            own.append(f"{parts.scheme}://{parts.netloc}")
+    return list(dict.fromkeys(own))

@@ -31,6 +31,7 @@ from typing import Dict, List, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "scripts"))
 
 from config import DialogueSettings, get_settings  # noqa: E402
 
@@ -177,13 +178,10 @@ def ensure_redis(s: DialogueSettings, procs: Dict[str, subprocess.Popen]) -> str
                          f"Use it with REDIS_URL={url}, or pick another port with SHOPGUIDE_REDIS_PORT.")
     data = run_dir(s) / "redis"
     data.mkdir(exist_ok=True)
-    log = open(run_dir(s) / "logs" / "redis.log", "a")
-    proc = subprocess.Popen(
-        [redis_binary(), "--port", str(s.redis_port), "--bind", s.host, "--dir", str(data),
-         "--appendonly", "yes", "--save", "60 1", "--protected-mode", "yes"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    procs["redis"] = proc
-    pidfile(s, "redis").write_text(str(proc.pid))
+    # every write reaches the append-only file before Redis answers, so a restart loses nothing acknowledged
+    proc = spawn(s, "redis", [redis_binary(), "--port", str(s.redis_port), "--bind", s.host, "--dir", str(data),
+                              "--appendonly", "yes", "--appendfsync", "always", "--save", "60 1",
+                              "--protected-mode", "yes"], dict(os.environ), procs, cwd=data)
     deadline = time.time() + 15
     while ping(url, 0.3) is not None:
         if proc.poll() is not None or time.time() > deadline:
@@ -194,6 +192,16 @@ def ensure_redis(s: DialogueSettings, procs: Dict[str, subprocess.Popen]) -> str
 
 
 # ----------------------------------------------------------------------------- servers
+
+def health_url(s: DialogueSettings, name: str) -> str:
+    """What says ``name`` is ready: the action server's ``/health``, Rasa's ``/status`` (model loaded)."""
+    return f"http://{s.host}:{s.action_port}/health" if name == "actions" else status_url(s)
+
+
+def status_url(s: DialogueSettings) -> str:
+    """Rasa's ``/status`` (model loaded), with the API token it needs."""
+    return f"http://{s.host}:{s.rasa_port}/status?token={api_token(s)}"
+
 
 def http_json(url: str, payload: Optional[dict] = None, timeout: float = 5.0) -> object:
     data = json.dumps(payload).encode() if payload is not None else None
@@ -218,15 +226,60 @@ def wait_http(url: str, proc: subprocess.Popen, what: str, log: Path, timeout: f
         time.sleep(0.5)
 
 
+def secret_file(s: DialogueSettings, name: str) -> str:
+    """A random token kept in ``<run_dir>/<name>`` (mode 600), made on first use: one per install."""
+    import secrets
+
+    path = run_dir(s) / name
+    try:
+        token = path.read_text().strip()
+    except OSError:
+        token = ""
+    if len(token) < 16:
+        token = secrets.token_urlsafe(32)
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(token + "\n")
+    return token
+
+
+def api_token(s: DialogueSettings) -> str:
+    """Rasa's HTTP API token: ``SHOPGUIDE_API_TOKEN``, else the one in ``.run/api-token``."""
+    return s.api_token or secret_file(s, "api-token")
+
+
+def action_token(s: DialogueSettings) -> str:
+    """What Rasa shows the action server: ``SHOPGUIDE_ACTION_TOKEN``, else ``.run/action-token``."""
+    return s.action_token or secret_file(s, "action-token")
+
+
+def cors_origins(s: DialogueSettings) -> List[str]:
+    """Origins allowed to call Rasa from a browser: ``SHOPGUIDE_CORS_ORIGINS``, else the stack's own."""
+    from config import cors_origin_list
+
+    return cors_origin_list(s, get_settings().web.public_base_url)
+
+
+def rasa_command(s: DialogueSettings, model: Path, credentials: Path) -> List[str]:
+    """``rasa run`` with the HTTP API behind its token and CORS limited to the allowed origins."""
+    return [str(Path(PY).parent / "rasa"), "run", "--enable-api", "--auth-token", api_token(s),
+            "--model", str(model), "--endpoints", str(BOT / "endpoints.yml"), "--credentials", str(credentials),
+            "--interface", s.host, "--port", str(s.rasa_port), "--cors", *cors_origins(s)]
+
+
 def stack_env(s: DialogueSettings, redis_url: str, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """The servers' environment: this one, the stack's Redis and ports, and ``extra`` (e.g. the staff PIN)."""
+    """The servers' environment: this one, the stack's Redis, ports and tokens, and ``extra`` (e.g. the staff PIN)."""
     env = dict(os.environ)
     env.update(extra or {})
     env.update({
+        "SHOPGUIDE_ACTION_TOKEN": action_token(s),
+        "SHOPGUIDE_CORS_ORIGINS": ",".join(cors_origins(s)),
         "REDIS_URL": redis_url,
         "SHOPGUIDE_ACTION_URL": s.action_url,
         "SHOPGUIDE_RASA_PORT": str(s.rasa_port),  # the action server links to pages Rasa serves (/checkout)
         "SHOPGUIDE_REDIS_PREFIX": s.redis_prefix,
+        # a conversation lock left by a turn that died with its process frees itself after this many seconds
+        "TICKET_LOCK_LIFETIME": env.get("TICKET_LOCK_LIFETIME") or "20",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -236,13 +289,17 @@ def stack_env(s: DialogueSettings, redis_url: str, extra: Optional[Dict[str, str
 
 
 def spawn(s: DialogueSettings, name: str, cmd: List[str], env: Dict[str, str],
-          procs: Dict[str, subprocess.Popen]) -> Path:
-    log = run_dir(s) / "logs" / f"{name}.log"
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+          procs: Dict[str, subprocess.Popen], cwd: Path = REPO) -> subprocess.Popen:
+    """Start ``name`` (its output appended to .run/logs/<name>.log, its pid in .run/<name>.pid)."""
+    with open(log_path(s, name), "a") as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     procs[name] = proc
     pidfile(s, name).write_text(str(proc.pid))
-    return log
+    return proc
+
+
+def log_path(s: DialogueSettings, name: str) -> Path:
+    return run_dir(s) / "logs" / f"{name}.log"
 
 
 def effective_credentials(s: DialogueSettings, env: Dict[str, str]) -> Path:
@@ -257,13 +314,11 @@ def effective_credentials(s: DialogueSettings, env: Dict[str, str]) -> Path:
 def start_servers(s: DialogueSettings, env: Dict[str, str], model: Path, procs: Dict[str, subprocess.Popen]) -> None:
     """Start the action server and Rasa side by side (both take a while to load), wait for both."""
     creds = effective_credentials(s, env)
-    alog = spawn(s, "actions", [PY, "-m", "actions.server", "--host", s.host, "--port", str(s.action_port)], env, procs)
-    rlog = spawn(s, "rasa", [str(Path(PY).parent / "rasa"), "run", "--enable-api", "--model", str(model),
-                             "--endpoints", str(BOT / "endpoints.yml"), "--credentials", str(creds),
-                             "--interface", s.host, "--port", str(s.rasa_port), "--cors", "*"], env, procs)
-    wait_http(f"http://{s.host}:{s.action_port}/health", procs["actions"], "action server", alog, 600)
+    spawn(s, "actions", [PY, "-m", "actions.server", "--host", s.host, "--port", str(s.action_port)], env, procs)
+    spawn(s, "rasa", rasa_command(s, model, creds), env, procs)
+    wait_http(health_url(s, "actions"), procs["actions"], "action server", log_path(s, "actions"), 600)
     say(f"action server ready on http://{s.host}:{s.action_port}/webhook")
-    wait_http(f"http://{s.host}:{s.rasa_port}/status", procs["rasa"], "Rasa server", rlog, 300)
+    wait_http(health_url(s, "rasa"), procs["rasa"], "Rasa server", log_path(s, "rasa"), 300)
     say(f"Rasa ready on http://{s.host}:{s.rasa_port}")
 
 
@@ -332,6 +387,13 @@ def seed_demo(s: DialogueSettings, redis_url: str) -> None:
         f"(try /chat?session={DEMO_SHOPPER}: \"where is my order?\")")
 
 
+def token_where(s: DialogueSettings) -> str:
+    if s.api_token:
+        return "SHOPGUIDE_API_TOKEN"
+    path = run_dir(s) / "api-token"
+    return str(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
+
+
 def print_urls(s: DialogueSettings, redis_url: str, staff_pin: Optional[str] = None, generated_pin: bool = False) -> None:
     from channels.pages import urls_text as web_urls_text
     from shopper.store import redact
@@ -340,7 +402,7 @@ def print_urls(s: DialogueSettings, redis_url: str, staff_pin: Optional[str] = N
     print(f"""
   Chat over REST:   curl -s {base}/webhooks/rest/webhook -d '{{"sender":"me","message":"I need a kettle"}}'
   Socket.IO:        {base}/socket.io   (events user_uttered / bot_uttered)
-  Rasa HTTP API:    {base}/status      (cmdline-ready: `make shell`)
+  Rasa HTTP API:    {base}/status?token=...  (admin: the token is in {token_where(s)}; `make shell` needs none)
 {web_urls_text(get_settings().copy(update={"dialogue": s}), staff_pin, generated_pin=generated_pin)}
   Action server:    http://{s.host}:{s.action_port}/webhook
   Redis:            {redact(redis_url)}
@@ -371,17 +433,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         redis_url = start_stack(s, procs, setup=not args.no_setup, extra_env={"SHOPGUIDE_KIOSK_STAFF_PIN": pin})
         seed_demo(s, redis_url)
         print_urls(s, redis_url, pin, generated_pin)
+        from supervisor import Supervisor
+
+        extra = {"SHOPGUIDE_KIOSK_STAFF_PIN": pin}
+        watch = Supervisor(procs, restart=lambda name, old: restart(s, name, old, redis_url, extra),
+                           ready=lambda name: ready(s, name, redis_url), log=say)
         while True:
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    raise StackError(f"{name} exited unexpectedly (code {proc.returncode}); see .run/logs/{name}.log")
-            time.sleep(1)
+            watch.tick()
+            time.sleep(0.5)
     except KeyboardInterrupt:
         say("stopping")
         return 0
     finally:
         stop_procs(procs, s)
         pidfile(s, "stack").unlink(missing_ok=True)
+
+
+def restart(s: DialogueSettings, name: str, old: subprocess.Popen, redis_url: str,
+            extra: Dict[str, str]) -> subprocess.Popen:
+    """Start ``name`` again with the command it had (Redis: from its append-only file, same port)."""
+    if name == "redis":
+        return spawn(s, name, list(old.args), dict(os.environ), {}, cwd=run_dir(s) / "redis")
+    return spawn(s, name, list(old.args), stack_env(s, redis_url, extra), {})
+
+
+def ready(s: DialogueSettings, name: str, redis_url: str) -> bool:
+    if name == "redis":
+        return ping(redis_url, 0.3) is None
+    try:
+        http_json(health_url(s, name), timeout=1)
+        return True
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -460,7 +543,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     procs: Dict[str, subprocess.Popen] = {}
     try:
         try:
-            http_json(f"{base}/status", timeout=2)
+            http_json(f"{base}/version", timeout=2)
             say(f"using the running stack at {base}")
         except (urllib.error.URLError, OSError):
             say("no stack running: starting one for this shell")

@@ -21,18 +21,22 @@ def compose_cli():
     return None
 
 
+SECRETS = ("REDIS_PASSWORD", "SHOPGUIDE_API_TOKEN", "SHOPGUIDE_ACTION_TOKEN")
+TOKENS = {"SHOPGUIDE_API_TOKEN": "api-t0ken", "SHOPGUIDE_ACTION_TOKEN": "act-t0ken"}
+
+
 def config(env_extra=None):
     cli = compose_cli()
     if cli is None:
         pytest.skip("neither `docker compose` nor `docker-compose` is installed")
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_PASSWORD",)}
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
     env.update(env_extra or {})
     return subprocess.run(cli + ["-f", str(REPO / "docker-compose.yml"), "config"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
 def test_compose_config_resolves_with_secrets_from_env():
-    r = config({"REDIS_PASSWORD": "s3cret", "SHOPGUIDE_CATALOG": "bigbasket"})
+    r = config({"REDIS_PASSWORD": "s3cret", "SHOPGUIDE_CATALOG": "bigbasket", **TOKENS})
     assert r.returncode == 0, r.stderr
     cfg = yaml.safe_load(r.stdout)
     services = cfg["services"]
@@ -45,11 +49,20 @@ def test_compose_config_resolves_with_secrets_from_env():
     assert services["rasa"]["environment"]["REDIS_URL"] == "redis://:s3cret@redis:6379/0"
     assert services["actions"]["environment"]["SHOPGUIDE_CATALOG"] == "bigbasket"
     assert services["rasa"]["environment"]["SHOPGUIDE_ACTION_URL"] == "http://actions:5055/webhook"
+    assert services["actions"]["environment"]["SHOPGUIDE_ACTION_TOKEN"] == "act-t0ken"
+    assert services["rasa"]["environment"]["SHOPGUIDE_API_TOKEN"] == "api-t0ken"
+    assert services["rasa"]["environment"]["SHOPGUIDE_CORS_ORIGINS"] == "http://localhost:5005"
 
 
 def test_compose_refuses_to_run_without_the_redis_secret():
-    r = config()
+    r = config(TOKENS)
     assert r.returncode != 0 and "REDIS_PASSWORD" in (r.stderr + r.stdout)
+
+
+@pytest.mark.parametrize("token", sorted(TOKENS))
+def test_compose_refuses_to_run_without_each_token(token):
+    r = config({"REDIS_PASSWORD": "s3cret", **{k: v for k, v in TOKENS.items() if k != token}})
+    assert r.returncode != 0 and token in (r.stderr + r.stdout)
 
 
 def test_compose_file_names_no_secret_literally():
@@ -72,3 +85,20 @@ def test_image_copies_every_python_package_and_vendors_the_web_libraries():
     assert all(f in docker for f in web_files) and "COPY --from=web /web/vendor ./web/static/vendor" in docker
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".venv", "web/node_modules"} <= set(ignored)
+
+
+def test_compose_publishes_only_rasa_and_locks_its_api():
+    """Read as YAML (no engine here): only Rasa's port is published; Redis and the action server sit on an
+    internal network; Rasa's HTTP API needs the token and CORS is not '*'; every token must be set."""
+    cfg = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    services = cfg["services"]
+    assert [name for name, svc in services.items() if svc.get("ports")] == ["rasa"]
+    assert cfg["networks"]["back"]["internal"] is True
+    assert services["redis"]["networks"] == ["back"] and services["actions"]["networks"] == ["back"]
+    assert set(services["rasa"]["networks"]) == {"front", "back"}
+    command = " ".join(services["rasa"]["command"])
+    assert "--auth-token" in command and "--cors '*'" not in command and '--cors "*"' not in command
+    text = (REPO / "docker-compose.yml").read_text()
+    for secret in ("REDIS_PASSWORD", "SHOPGUIDE_API_TOKEN", "SHOPGUIDE_ACTION_TOKEN"):
+        assert "${" + secret + ":?" in text, secret
+    assert "token=" in " ".join(services["rasa"]["healthcheck"]["test"])  # /status needs the token too

@@ -43,7 +43,7 @@ def load_stack_module() -> Any:
 
 class DialogueStack:
     def __init__(self, workdir: Path, model: Path, prefix: str = "itest", nlg: str = "gpt2",
-                 staff_pin: Optional[str] = None):
+                 staff_pin: Optional[str] = None, catalog: str = "demo", extra_env: Optional[Dict[str, str]] = None):
         self.stack = load_stack_module()
         self.workdir = Path(workdir)
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
@@ -56,18 +56,22 @@ class DialogueStack:
         # "gpt2": the trained phraser, as `make run` serves; templates per message (``send``)
         self.nlg = nlg
         self.staff_pin = staff_pin
+        self.catalog = catalog  # "demo" or a .jsonl file in the demo catalog's format
+        self.extra_env = dict(extra_env or {})
+        self.api_token = self.stack.api_token(self.settings)  # Rasa's HTTP API token (in workdir/api-token)
 
     # -- lifecycle -------------------------------------------------------------------
     @property
     def env(self) -> Dict[str, str]:
         env = self.stack.stack_env(self.settings, self.redis.url)
-        env["SHOPGUIDE_CATALOG"] = "demo"
+        env["SHOPGUIDE_CATALOG"] = self.catalog
         env["SHOPGUIDE_ACTION_PORT"] = str(self.settings.action_port)
         env["SHOPGUIDE_NLG"] = self.nlg
         env.update({"SHOPGUIDE_KIOSK_STORE": KIOSK_STORE, "SHOPGUIDE_KIOSK_IDLE_TIMEOUT_S": str(KIOSK_IDLE_TIMEOUT_S)})
         if self.staff_pin:
             env["SHOPGUIDE_KIOSK_STAFF_PIN"] = self.staff_pin
         env.pop("SHOPGUIDE_PUBLIC_BASE_URL", None)
+        env.update(self.extra_env)
         return env
 
     @property
@@ -93,12 +97,10 @@ class DialogueStack:
         s, env = self.settings, self.env
         log = self.workdir / "logs" / "rasa.log"
         creds = self.stack.effective_credentials(s, env)  # bot/credentials.yml minus channels with unset ${VARS}
-        cmd = [str(Path(sys.executable).parent / "rasa"), "run", "--enable-api", "--model", str(self.model),
-               "--endpoints", str(REPO / "bot" / "endpoints.yml"), "--credentials", str(creds),
-               "--interface", "127.0.0.1", "--port", str(s.rasa_port)]
+        cmd = self.stack.rasa_command(s, self.model, creds)  # as `make run`: API token, CORS to its own origin
         self.procs["rasa"] = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(log, "a"),
                                               stderr=subprocess.STDOUT, start_new_session=True)
-        self.stack.wait_http(f"{self.rasa_url}/status", self.procs["rasa"], "Rasa server", log, 400)
+        self.stack.wait_http(self.stack.status_url(s), self.procs["rasa"], "Rasa server", log, 400)
 
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
@@ -129,7 +131,8 @@ class DialogueStack:
             return json.loads(r.read().decode())
 
     def tracker(self, sender: str) -> Dict[str, Any]:
-        with urllib.request.urlopen(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30) as r:  # noqa: S310
+        url = f"{self.rasa_url}/conversations/{sender}/tracker?token={self.api_token}"
+        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310
             return json.loads(r.read().decode())
 
 

@@ -22,6 +22,19 @@ from channels.rasa_plugins import (
 )
 
 
+@pytest.fixture(autouse=True)
+def limiter(redis_client, monkeypatch):
+    """The guard's rate limiter on the test Redis (a fresh count for every test)."""
+    import uuid
+
+    from channels import rasa_plugins
+    from shopper.limits import RateLimiter
+
+    lim = RateLimiter(redis_client, f"rl{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(rasa_plugins, "rate_limiter", lambda: lim)
+    return lim
+
+
 def test_redis_kwargs_from_url():
     assert redis_kwargs("redis://:pw@10.0.0.1:6380/2") == {
         "host": "10.0.0.1", "port": 6380, "db": 2, "username": None, "password": "pw", "use_ssl": False}
@@ -250,3 +263,90 @@ def test_on_socketio_the_outbox_goes_out_with_staff_metadata(desk):
     asyncio.run(guard(rasa)(UserMessage("hello?", SocketIOOutput(sio, "bot_uttered"), "alice")))
     assert sio.emitted == [("bot_uttered", {"text": "hi there", "metadata": {"from": "staff", "outcome": "staff", "staff": "Ann"}}, "alice")]
     assert seen == []
+
+
+# -- abuse limits: tracker length, message rate, body size ---------------------------------
+
+def _turns(n):
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet
+
+    events = []
+    for i in range(n):
+        events += [UserUttered(f"message {i}", timestamp=i), SlotSet("turn", i, timestamp=i + 0.1),
+                   BotUttered(f"reply {i}", timestamp=i + 0.2), ActionExecuted("action_listen", timestamp=i + 0.3)]
+    return events
+
+
+def test_trim_events_cuts_whole_turns_and_keeps_the_slots_they_set():
+    from rasa.shared.core.events import SlotSet
+
+    from channels.rasa_plugins import trim_events
+
+    events = [SlotSet("name", "Ann", timestamp=0)] + _turns(50)
+    kept = trim_events(events, 20)
+    assert len(kept) <= 20 + 2
+    assert [type(e).__name__ for e in kept[:2]] == ["SlotSet", "SlotSet"]
+    assert {e.key: e.value for e in kept[:2]} == {"name": "Ann", "turn": 44}  # as it was before the cut
+    assert isinstance(kept[2], UserUttered) and kept[2].text == "message 45"
+    assert kept[-1].timestamp == events[-1].timestamp
+    assert trim_events(events, 1000) == events
+
+
+def test_tracker_store_keeps_at_most_max_events_and_the_state(redis_server, redis_client):
+    from rasa.shared.core.slots import AnySlot
+
+    domain = Domain.from_dict({"slots": {"turn": {"type": "any", "mappings": []}}})
+    store = StrictRedisTrackerStore(domain, url=redis_server.url, key_prefix="cap", max_events=100)
+    tracker = DialogueStateTracker.from_events("alice", _turns(60), slots=[AnySlot("turn", mappings=[])])
+    asyncio.run(store.save(tracker))
+    back = asyncio.run(store.retrieve("alice"))
+    assert len(back.events) <= 101
+    assert back.get_slot("turn") == 59 and back.latest_message.text == "message 59"
+    back.update(UserUttered("one more"))  # the next turn saves on top of the trimmed one
+    asyncio.run(store.save(back))
+    again = asyncio.run(store.retrieve("alice"))
+    assert len(again.events) <= 101 and again.latest_message.text == "one more"
+
+
+def test_a_sender_over_the_rate_limit_gets_slow_down_and_rasa_never_sees_it(monkeypatch):
+    from channels import rasa_plugins
+
+    monkeypatch.setenv("SHOPGUIDE_SENDER_MESSAGES_PER_10S", "3")
+    monkeypatch.setattr(rasa_plugins, "limits", lambda: __import__("config").DialogueSettings())
+    seen = []
+
+    async def rasa(msg):
+        seen.append(msg.text)
+        await msg.output_channel.send_response(msg.sender_id, {"text": "ok"})
+
+    replies = []
+    for i in range(5):
+        out = CollectingOutputChannel()
+        asyncio.run(guard(rasa)(UserMessage(f"hi {i}", out, "fast")))
+        replies.append([m.get("text") for m in out.messages])
+    assert seen == ["hi 0", "hi 1", "hi 2"]
+    assert replies[3] == replies[4] == [rasa_plugins.SLOW_DOWN_TEXT]
+    out = CollectingOutputChannel()
+    asyncio.run(guard(rasa)(UserMessage("hello", out, "calm")))  # another sender is not slowed
+    assert [m.get("text") for m in out.messages] == ["ok"]
+
+
+def test_rest_refuses_big_bodies_and_too_many_messages_from_one_address(monkeypatch):
+    from types import SimpleNamespace
+
+    from channels import rasa_plugins
+
+    monkeypatch.setenv("SHOPGUIDE_CLIENT_REQUESTS_PER_10S", "2")
+    monkeypatch.setattr(rasa_plugins, "limits", lambda: __import__("config").DialogueSettings())
+
+    def req(size=100, addr="198.51.100.7", method="POST"):
+        return SimpleNamespace(method=method, headers={"content-length": str(size)}, remote_addr=addr, ip="127.0.0.1")
+
+    big = asyncio.run(rasa_plugins.refuse_request(req(size=10**6)))
+    assert big.status == 413
+    assert asyncio.run(rasa_plugins.refuse_request(req())) is None
+    assert asyncio.run(rasa_plugins.refuse_request(req())) is None
+    third = asyncio.run(rasa_plugins.refuse_request(req()))
+    assert third.status == 429 and third.headers["Retry-After"] == "10"
+    assert asyncio.run(rasa_plugins.refuse_request(req(addr="198.51.100.8"))) is None
+    assert asyncio.run(rasa_plugins.refuse_request(req(method="GET"))) is None  # only messages count
