@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.core.lock_store import LockError, RedisLockStore
@@ -196,6 +196,25 @@ class UrlRedisLockStore(RedisLockStore):
         super().__init__(key_prefix=key_prefix, **kw, **{k: v for k, v in kwargs.items() if k in allowed})
         self.url = url
         _ping(self.red, url)
+
+
+def _fail_loudly(fallback: Callable[[Any, Exception], None]) -> Callable[[Any, Exception], None]:
+    """Rasa's fail-safe wrapper keeps a turn whose save to Redis failed in process memory and answers as
+    if it were saved (and starts a blank conversation when a read fails). Around our store it raises
+    instead: the turn fails, and the guard tells the shopper nothing was done."""
+
+    def on_error(self: Any, error: Exception) -> None:
+        if isinstance(self._tracker_store, StrictRedisTrackerStore):
+            raise RedisUnavailableError(unavailable_message(self._tracker_store.url, error)) from error
+        fallback(self, error)
+
+    return on_error
+
+
+FailSafeTrackerStore.on_tracker_store_error = _fail_loudly(FailSafeTrackerStore.on_tracker_store_error)
+FailSafeTrackerStore.on_tracker_store_retrieve_error = _fail_loudly(
+    FailSafeTrackerStore.on_tracker_store_retrieve_error
+)
 
 
 def assert_redis_backed(tracker_store: Any) -> StrictRedisTrackerStore:
@@ -435,6 +454,8 @@ def guard(
                 "redis" in type(e).__module__.lower()
             )
             logger.error("turn for %s failed: %s: %s", message.sender_id, type(e).__name__, e)
+            if isinstance(out.inner, CollectingOutputChannel):  # REST: replies of a turn that was not kept
+                out.inner.messages.clear()
             await _send_fallback(out.inner, message.sender_id, STORE_DOWN_TEXT if is_store else NO_REPLY_TEXT)
             return
         if out.sent == 0:

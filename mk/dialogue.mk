@@ -5,7 +5,7 @@ MAPPING   ?=
 DIALOGUE_ENV := SHOPGUIDE_CATALOG=$(CATALOG) $(if $(MAPPING),SHOPGUIDE_CATALOG_MAPPING=$(MAPPING)) RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3
 E2E_OUT   := .run/e2e
 
-.PHONY: run stop shell train status dialogue-validate dialogue-model dialogue-e2e bench-dialogue nlu-cv
+.PHONY: run stop shell train status dialogue-validate dialogue-model dialogue-e2e bench-dialogue nlu-cv soak
 
 ## make run [CATALOG=bigbasket|instacart|myntra_fashion|PATH MAPPING=...]: set up what is missing, start all, Ctrl-C stops
 run: setup
@@ -45,6 +45,12 @@ dialogue-e2e: dialogue-model
 ## p50/p95 REST turn latency for 1 and 20 concurrent shoppers (starts its own stack)
 bench-dialogue: dialogue-model
 	@$(DIALOGUE_ENV) $(PY) scripts/bench_dialogue.py
+
+## soak: 20 shoppers for 10 min on the launcher's stack, kill -9 Redis then the action server midway
+## (docs/security.md); SOAK_ARGS="--minutes 2" for a short one
+SOAK_ARGS ?=
+soak: dialogue-model
+	@$(DIALOGUE_ENV) $(PY) scripts/soak.py $(SOAK_ARGS)
 
 ## NLU intent F1 by 3-fold cross-validation (about 2 min); NLU_CV_ARGS="--folds 3" adds DIET's entities (about 40 min)
 NLU_CV_ARGS ?= --folds 3 --intents-only

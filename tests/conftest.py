@@ -51,3 +51,21 @@ def catalog():
     from retrieval.catalog import load_catalog
 
     return load_catalog("demo")
+
+
+@pytest.fixture(scope="session")
+def guarded(tmp_path_factory):
+    """The stack as `make run` starts it (scripts/stack.py run: tokens, CORS, rate limits, supervisor), on
+    its own ports, for the security and fault tests."""
+    import secrets
+
+    from support.stack import first_model_or_train
+    from support.supervised import SupervisedStack
+
+    first_model_or_train()
+    s = SupervisedStack(tmp_path_factory.mktemp("guarded"), staff_pin=f"{secrets.randbelow(10**6):06d}")
+    try:
+        s.start()
+        yield s
+    finally:
+        s.close()

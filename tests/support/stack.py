@@ -31,6 +31,9 @@ KIOSK_STORE = "downtown"
 KIOSK_IDLE_TIMEOUT_S = int(os.environ.get("SHOPGUIDE_TEST_KIOSK_IDLE_S", "8"))
 
 REPO = Path(__file__).resolve().parents[2]
+# The suite and the benchmarks send many quick turns from one address: rate limits out of their way
+# (the security tests run the launcher's stack with the defaults; tests/support/supervised.py).
+NO_RATE_LIMITS = {"SHOPGUIDE_SENDER_MESSAGES_PER_10S": "100000", "SHOPGUIDE_CLIENT_REQUESTS_PER_10S": "1000000"}
 
 
 def load_stack_module() -> Any:
@@ -71,6 +74,7 @@ class DialogueStack:
         if self.staff_pin:
             env["SHOPGUIDE_KIOSK_STAFF_PIN"] = self.staff_pin
         env.pop("SHOPGUIDE_PUBLIC_BASE_URL", None)
+        env.update(NO_RATE_LIMITS)
         env.update(self.extra_env)
         return env
 

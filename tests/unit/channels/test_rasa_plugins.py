@@ -350,3 +350,27 @@ def test_rest_refuses_big_bodies_and_too_many_messages_from_one_address(monkeypa
     assert third.status == 429 and third.headers["Retry-After"] == "10"
     assert asyncio.run(rasa_plugins.refuse_request(req(addr="198.51.100.8"))) is None
     assert asyncio.run(rasa_plugins.refuse_request(req(method="GET"))) is None  # only messages count
+
+
+def test_a_failed_save_fails_the_turn_instead_of_going_to_memory(tmp_path):
+    from support.redis_process import RedisProcess, free_port
+
+    server = RedisProcess(free_port(), tmp_path)
+    server.start()
+    store = FailSafeTrackerStore(StrictRedisTrackerStore(Domain.empty(), url=server.url))
+    tracker = DialogueStateTracker.from_events("alice", [UserUttered("hi")])
+    asyncio.run(store.save(tracker))
+    server.stop()
+    with pytest.raises(RedisUnavailableError):
+        asyncio.run(store.save(tracker))
+    with pytest.raises(RedisUnavailableError):
+        asyncio.run(store.retrieve("alice"))
+    assert asyncio.run(FailSafeTrackerStore(InMemoryTrackerStore(Domain.empty())).retrieve("bob")) is None
+
+
+def test_a_turn_that_failed_after_replying_sends_only_the_apology_on_rest():
+    async def replied_then_failed(msg):
+        await msg.output_channel.send_response(msg.sender_id, {"text": "a reply that was never saved"})
+        raise RedisUnavailableError("Redis went away")
+
+    assert run_guarded(replied_then_failed) == [STORE_DOWN_TEXT]
