@@ -10,7 +10,10 @@ Sanic app), so the logic is unit-tested on its own:
   latest message was the ``help`` intent, recently)?
 * ``kiosk_config`` / ``stock_lookup``: the kiosk's store and start menu, and
   stock across stores for staff;
-* ``StaffGate``: the staff PIN check, with a lockout after repeated misses;
+* ``StaffGate``: the staff PIN check (only a salted scrypt hash of the PIN is kept), with a
+  lockout per client after repeated misses;
+* ``staff_token`` / ``verify_staff_token``: the staff sign-in the PIN buys, a signed, expiring
+  token any replica checks with the secret they share (``shopper.links.shared_secret``);
 * ``merge_thread`` / ``handoff_item``: the hand-off thread (staff replies, messages the bot
   did not answer) woven into a conversation's history; a hand-off as the staff console lists it;
 * ``checkout_html`` / ``checkout_error_html``: the checkout summary of one order, every value
@@ -20,6 +23,8 @@ Sanic app), so the logic is unit-tested on its own:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import html
 import re
@@ -27,8 +32,10 @@ import secrets
 import string
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from config import REPO_ROOT, Settings, WebSettings
 
@@ -43,8 +50,9 @@ PAGES = {
 }
 
 # Session ids the pages create are 32 hex characters (128 random bits). History is
-# served only for ids that long, so a conversation cannot be found by guessing.
-SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+# read only for ids at least as long as a 128-bit random id written in base64url (22
+# characters), so a conversation cannot be found by guessing; any other id gets no messages.
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
 HELP_INTENTS = frozenset({"help"})
 HELP_WINDOW_S = 2 * 3600
 MAX_HELP_SCAN = 1000  # trackers read per staff refresh (newest conversations are not indexed)
@@ -79,6 +87,7 @@ STORE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def valid_session_id(session_id: str) -> bool:
+    """Could this be a session id a page made (22-128 letters, digits, ``-`` or ``_``)?"""
     return bool(SESSION_ID_RE.match(session_id or ""))
 
 
@@ -181,41 +190,147 @@ def help_request(
     }
 
 
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # about 16 MiB and 50 ms a check
+MAX_GATE_CLIENTS = 10_000  # clients the staff gate remembers misses of (the oldest are dropped)
+
+
+def pin_hash(pin: str, salt: bytes) -> bytes:
+    """The salted scrypt hash of a PIN (surrounding spaces ignored)."""
+    return hashlib.scrypt(pin.strip().encode(), salt=salt, **SCRYPT)
+
+
+@dataclass
+class Misses:
+    """One client's record at the staff gate."""
+
+    count: int = 0  # wrong PINs in a row
+    pending: int = 0  # checks under way
+    locked_until: float = 0.0
+
+
 class StaffGate:
-    """Checks the staff PIN in constant time; after ``max_failures`` misses in a row
-    every attempt is refused for ``lockout_s`` (slows down guessing a short PIN)."""
+    """Checks the staff PIN. Only a salted scrypt hash of it is kept, and every attempt (an empty
+    one too) is hashed and compared in constant time. After ``max_failures`` wrong PINs in a row
+    from one client (its address) that client is refused for ``lockout_s``; other clients are not.
+    Checks already under way count, so parallel guesses do not get round the limit."""
 
     def __init__(
-        self, pin: Optional[str], max_failures: int = 5, lockout_s: float = 30.0, clock=time.monotonic
+        self,
+        pin: Optional[str],
+        max_failures: int = 5,
+        lockout_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = MAX_GATE_CLIENTS,
     ) -> None:
-        self.pin = (pin or "").strip() or None
+        pin = (pin or "").strip()
+        self.salt = secrets.token_bytes(16)
+        self.digest: Optional[bytes] = pin_hash(pin, self.salt) if pin else None
         self.max_failures = max_failures
         self.lockout_s = lockout_s
         self.clock = clock
-        self.failures = 0
-        self.locked_until = 0.0
+        self.max_clients = max_clients
+        self.clients: OrderedDict[str, Misses] = OrderedDict()  # the most recently seen last
         self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
-        return self.pin is not None
+        return self.digest is not None
 
-    def check(self, given: Optional[str]) -> str:
-        """``"ok"``, ``"wrong"``, ``"locked"`` (too many misses) or ``"off"`` (no PIN configured)."""
-        pin = self.pin
-        if not self.enabled or pin is None:
+    def check(self, given: Any, client: str = "") -> str:
+        """``"ok"``, ``"wrong"``, ``"locked"`` (this client missed too often) or ``"off"`` (no PIN configured)."""
+        digest = self.digest
+        if digest is None:
             return "off"
+        if not self._begin(client):
+            return "locked"
+        ok = hmac.compare_digest(pin_hash("" if given is None else str(given), self.salt), digest)
+        self._end(client, ok)
+        return "ok" if ok else "wrong"
+
+    def locked_for(self, client: str = "") -> float:
+        """Seconds until ``client`` may try again (0 when it may now)."""
         with self._lock:
-            if self.clock() < self.locked_until:
-                return "locked"
-            if given is not None and hmac.compare_digest(str(given).strip().encode(), pin.encode()):
-                self.failures = 0
-                return "ok"
-            self.failures += 1
-            if self.failures >= self.max_failures:
-                self.failures = 0
-                self.locked_until = self.clock() + self.lockout_s
-            return "wrong"
+            entry = self.clients.get(client)
+            return max(0.0, entry.locked_until - self.clock()) if entry else 0.0
+
+    def _begin(self, client: str) -> bool:
+        """Count an attempt under way; False while the client is locked out or its attempts under way
+        could already reach the limit."""
+        with self._lock:
+            entry = self.clients.pop(client, None) or Misses()
+            self.clients[client] = entry
+            while len(self.clients) > self.max_clients:
+                self.clients.popitem(last=False)
+            if self.clock() < entry.locked_until or entry.count + entry.pending >= self.max_failures:
+                return False
+            entry.pending += 1
+            return True
+
+    def _end(self, client: str, ok: bool) -> None:
+        with self._lock:
+            entry = self.clients.get(client)
+            if entry is None:  # dropped meanwhile: the table filled up with other clients
+                return
+            entry.pending -= 1
+            if ok:
+                entry.count = 0
+                if not entry.pending:
+                    del self.clients[client]
+                return
+            entry.count += 1
+            if entry.count >= self.max_failures:
+                entry.count = 0
+                entry.locked_until = self.clock() + self.lockout_s
+
+
+STAFF_TOKEN_RE = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{22,64})\.([A-Za-z0-9_-]{43})$")
+
+
+class StaffTokenInvalid(ValueError):
+    """Not a staff sign-in this store made (malformed, tampered, or signed with another secret)."""
+
+
+class StaffTokenExpired(ValueError):
+    """A genuine staff sign-in whose time is up."""
+
+
+def _staff_sig(secret: str, expires: str, nonce: str) -> str:
+    """HMAC-SHA256 of a sign-in, with a key derived from the shared secret: a checkout link (signed
+    with the secret itself, ``shopper.links``) is never a staff sign-in, nor the other way round."""
+    key = hmac.new(secret.encode(), b"shopguide staff sign-in", hashlib.sha256).digest()
+    mac = hmac.new(key, f"staff.{expires}.{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def staff_token(secret: str, ttl_s: float, now: Optional[float] = None) -> Tuple[str, int]:
+    """A staff sign-in ``<expiry>.<random nonce>.<signature>`` valid ``ttl_s`` seconds, and its expiry
+    (unix seconds). Nothing is stored: any replica with the secret checks it."""
+    if not secret:
+        raise ValueError("an empty secret would sign nothing")
+    expires = int((time.time() if now is None else now) + ttl_s)
+    nonce = secrets.token_urlsafe(16)
+    return f"{expires}.{nonce}.{_staff_sig(secret, str(expires), nonce)}", expires
+
+
+def verify_staff_token(token: Optional[str], secret: str, now: Optional[float] = None) -> int:
+    """The expiry of a genuine staff sign-in. Raises ``StaffTokenInvalid`` or ``StaffTokenExpired``."""
+    m = STAFF_TOKEN_RE.match(token or "")
+    if not m or not secret:
+        raise StaffTokenInvalid("not a valid staff sign-in")
+    expires, nonce, sig = m.groups()
+    if not hmac.compare_digest(sig, _staff_sig(secret, expires, nonce)):
+        raise StaffTokenInvalid("not a valid staff sign-in")
+    if int(expires) <= (time.time() if now is None else now):
+        raise StaffTokenExpired("the staff sign-in has expired")
+    return int(expires)
+
+
+def bearer_token(header: Optional[str]) -> Optional[str]:
+    """The token of an ``Authorization: Bearer <token>`` header, else None."""
+    scheme, _, token = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 def ensure_staff_pin(configured: Optional[str]) -> Tuple[str, bool]:

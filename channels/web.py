@@ -14,8 +14,12 @@ no messages (shoppers talk over the Socket.IO channel); it serves:
                                                 ``web/static/vendor`` is copied from npm by ``make web-assets``)
 ``GET /web/api/config``                         kiosk store, idle timeout, QR base URL, staff on/off, start menu
 ``GET /web/api/history/<session_id>``           the conversation's user/bot messages, read from the Redis tracker,
-                                                with the hand-off thread (staff replies) woven in
-``POST /web/api/staff/unlock``                  ``{"pin": ...}`` -> 200 / 403 / 429 (locked) / 404 (staff mode off)
+                                                with the hand-off thread (staff replies) woven in; an id that
+                                                is malformed, shorter than a 128-bit random one (22 chars),
+                                                unknown or without a tracker gets the same 200 with no messages
+``POST /web/api/staff/unlock``                  ``{"pin": ...}`` -> 200 ``{ok, token, expires_at}`` (a staff
+                                                sign-in for ``staff_session_ttl_s``), 403 wrong PIN, 429 this
+                                                client is locked out (``Retry-After``), 404 staff mode off
 ``GET /web/api/staff/stock?q=<id|words>``       stock of matching products in every store
 ``GET /web/api/staff/help-requests``            shoppers whose latest message asked the bot for help
 ``GET /web/api/staff/handoffs?store=<id>``      the hand-off queue (that store's shoppers first) and the taken ones
@@ -23,15 +27,22 @@ no messages (shoppers talk over the Socket.IO channel); it serves:
 ``POST /web/api/staff/handoffs/<sender>/take``  ``{"staff": name}`` -> 200, 409 someone else has them, 404 gone
 ``POST /web/api/staff/handoffs/<sender>/reply`` ``{"staff", "text"}`` -> 200 ``{line, delivered: live|outbox}``
 ``POST .../<sender>/release``                   ``{"staff"}`` -> 200: back to the bot
-``GET /web/api/staff/reservations``       held pickup reservations (``?store=<id>``), soonest first (staff PIN)
-``POST /web/api/staff/reservations/<code>/collect``  the shopper collected it (staff PIN)
+``GET /web/api/staff/reservations``             held pickup reservations (``?store=<id>``), soonest first
+``POST .../reservations/<code>/collect``        the shopper collected it
 ``GET /webhooks/webpages/``                     health
 ==============================================  =====================================================
 
-Every ``/web/api/staff/...`` endpoint needs the header ``X-Staff-Pin`` (403 wrong, 429 locked out,
-404 staff mode off). A staff reply reaches the shopper live on Socket.IO (``bot_uttered`` to the
-session's room, metadata ``{"from": "staff"}``) and on a messaging app (its input channel's output
-channel); on REST it waits in the hand-off outbox for the shopper's next message.
+The PIN is tried only at ``unlock``: the server keeps a salted scrypt hash of it, and a client
+(its address) with ``staff_max_failures`` wrong PINs in a row is refused for ``staff_lockout_s``.
+Every other ``/web/api/staff/...`` endpoint needs the sign-in it returns, as ``Authorization: Bearer
+<token>``: 401 without one, with a forged one or an expired one (the page asks for the PIN again),
+404 staff mode off, 503 Redis down. The token ``<expiry>.<nonce>.<HMAC-SHA256>`` is signed with the
+secret the replicas share in Redis (``shopper.links.shared_secret``, as checkout links), so any
+replica accepts it and nothing is stored per sign-in.
+
+A staff reply reaches the shopper live on Socket.IO (``bot_uttered`` to the session's room, metadata
+``{"from": "staff"}``) and on a messaging app (its input channel's output channel); on REST it waits
+in the hand-off outbox for the shopper's next message.
 
 Rasa mounts a channel's blueprint under ``/webhooks/<name>/``; the page routes are
 added to the app itself from ``WebPagesBlueprint.register`` (as Rasa's own
@@ -43,6 +54,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import threading
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
@@ -75,8 +87,15 @@ def _csp(request: Request) -> str:
     )
 
 
-def _json(data: Any, status: int = 200) -> HTTPResponse:
-    return response.json(data, status=status, headers={"Cache-Control": "no-store"})
+def _json(data: Any, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> HTTPResponse:
+    return response.json(data, status=status, headers=dict(headers or {}, **{"Cache-Control": "no-store"}))
+
+
+def _signed_out(error: str) -> HTTPResponse:
+    return _json({"error": error}, 401, {"WWW-Authenticate": 'Bearer realm="staff"'})
+
+
+STAFF_OFF = {"error": "staff mode is off (set SHOPGUIDE_KIOSK_STAFF_PIN)"}
 
 
 class _Unavailable(Exception):
@@ -101,7 +120,8 @@ class WebPages:
 
     def __init__(self, settings: Settings, desk: Any = None) -> None:
         self.settings = settings
-        self.gate = W.StaffGate(settings.web.kiosk_staff_pin)
+        w = settings.web
+        self.gate = W.StaffGate(w.kiosk_staff_pin, w.staff_max_failures, w.staff_lockout_s)
         self._stores: Optional[List[Dict[str, Any]]] = None
         self._catalog: Any = None
         self._desk = desk
@@ -159,19 +179,48 @@ class WebPages:
     async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
-    def staff_denied(self, request: Request) -> Optional[HTTPResponse]:
-        verdict = self.gate.check(request.headers.get("x-staff-pin"))
-        return self._verdict(verdict)
-
     @staticmethod
-    def _verdict(verdict: str) -> Optional[HTTPResponse]:
-        if verdict == "ok":
-            return None
-        if verdict == "off":
-            return _json({"error": "staff mode is off (set SHOPGUIDE_KIOSK_STAFF_PIN)"}, 404)
-        if verdict == "locked":
-            return _json({"error": "too many wrong PINs; try again in a moment"}, 429)
-        return _json({"error": "wrong PIN"}, 403)
+    def client_of(request: Request) -> str:
+        """The client a PIN attempt counts against: its address as Sanic reports it (the forwarded one
+        only behind a proxy Sanic is told to trust)."""
+        return str(request.remote_addr or request.ip or "")
+
+    def _staff_secret(self) -> str:
+        """The secret staff sign-ins are signed with: the one every replica shares (``shopper.links``)."""
+        from shopper.links import shared_secret
+
+        d = self.settings.dialogue
+        return shared_secret(self.desk.r, d.redis_prefix, d.checkout_secret)
+
+    async def staff_secret(self) -> str:
+        """``_staff_secret`` off the event loop; Redis down -> raises ``_Unavailable`` (a 503 answer)."""
+        import redis
+
+        from shopper.store import StoreUnavailable
+
+        try:
+            return await self.off_loop(self._staff_secret)
+        except (redis.RedisError, StoreUnavailable) as e:
+            logger.error("staff sign-in secret: %s: %s", type(e).__name__, e)
+            raise _Unavailable() from e
+
+    async def staff_denied(self, request: Request) -> Optional[HTTPResponse]:
+        """None when the request carries a genuine, unexpired staff sign-in (``Authorization: Bearer``);
+        else the answer: 404 staff mode off, 401 no, forged or expired sign-in, 503 Redis down."""
+        if not self.gate.enabled:
+            return _json(STAFF_OFF, 404)
+        token = W.bearer_token(request.headers.get("authorization"))
+        if not token:
+            return _signed_out("sign in with the staff PIN first")
+        try:
+            W.verify_staff_token(token, await self.staff_secret())
+        except W.StaffTokenExpired:
+            return _signed_out("your sign-in expired: enter the PIN again")
+        except W.StaffTokenInvalid:
+            return _signed_out("not a valid staff sign-in: enter the PIN again")
+        except _Unavailable:
+            return _json({"error": "the staff sign-in cannot be checked (Redis is unreachable); try again"}, 503)
+        return None
 
     # -- pages and files --------------------------------------------------------------
     async def page(self, request: Request, which: str) -> HTTPResponse:
@@ -247,8 +296,10 @@ class WebPages:
         return _json(W.kiosk_config(self.settings.web, self.stores))
 
     async def history(self, request: Request, session_id: str) -> HTTPResponse:
+        """The conversation's messages. A malformed or too short id, an unknown one and one without a
+        tracker all get the same answer (no messages), so the endpoint tells nobody which ids exist."""
         if not W.valid_session_id(session_id):
-            return _json({"error": "session ids are 16-128 letters, digits, - or _"}, 400)
+            return _json({"session_id": session_id, "messages": []})
         try:
             store = self.redis_store(request)
             raw = await self.off_loop(store.red.get, store.key_prefix + session_id)
@@ -267,15 +318,29 @@ class WebPages:
         return _json({"session_id": session_id, "messages": messages})
 
     async def staff_unlock(self, request: Request) -> HTTPResponse:
+        """``{"pin"}`` -> a staff sign-in (``{ok, token, expires_at}``); 403 wrong PIN, 429 this client is
+        locked out, 404 staff mode off, 503 Redis down (no secret to sign with)."""
+        client = self.client_of(request)
+        verdict = await self.off_loop(self.gate.check, self._body(request).get("pin"), client)
+        if verdict == "off":
+            return _json(STAFF_OFF, 404)
+        if verdict == "locked":
+            wait = max(1, math.ceil(self.gate.locked_for(client)))
+            return _json(
+                {"error": f"too many wrong PINs; try again in {wait} s", "retry_after_s": wait},
+                429,
+                {"Retry-After": str(wait)},
+            )
+        if verdict != "ok":
+            return _json({"error": "wrong PIN"}, 403)
         try:
-            pin = (request.json or {}).get("pin")
-        except Exception:  # noqa: BLE001 - bad JSON is a wrong PIN
-            pin = None
-        denied = self._verdict(self.gate.check(pin))
-        return denied or _json({"ok": True})
+            token, expires = W.staff_token(await self.staff_secret(), self.settings.web.staff_session_ttl_s)
+        except _Unavailable:
+            return _json({"error": "staff sign-in is unavailable (Redis is unreachable); try again"}, 503)
+        return _json({"ok": True, "token": token, "expires_at": expires})
 
     async def staff_stock(self, request: Request) -> HTTPResponse:
-        denied = self.staff_denied(request)
+        denied = await self.staff_denied(request)
         if denied:
             return denied
         query = (request.args.get("q") or "").strip()[:100]
@@ -288,7 +353,7 @@ class WebPages:
         return _json({"query": query, "products": W.stock_lookup(catalog, query, names)})
 
     async def staff_help(self, request: Request) -> HTTPResponse:
-        denied = self.staff_denied(request)
+        denied = await self.staff_denied(request)
         if denied:
             return denied
         try:
@@ -349,10 +414,10 @@ class WebPages:
             logger.error("hand-off desk: %s", e)
             raise _Unavailable() from e
 
-    def _handoff_denied(self, request: Request, sender: str) -> Optional[HTTPResponse]:
+    async def _handoff_denied(self, request: Request, sender: str) -> Optional[HTTPResponse]:
         from shopper.handoff import valid_sender
 
-        denied = self.staff_denied(request)
+        denied = await self.staff_denied(request)
         if denied:
             return denied
         if not valid_sender(sender):
@@ -389,7 +454,7 @@ class WebPages:
         )
 
     async def staff_handoffs(self, request: Request) -> HTTPResponse:
-        denied = self.staff_denied(request)
+        denied = await self.staff_denied(request)
         if denied:
             return denied
         store = (request.args.get("store") or "").strip()
@@ -411,7 +476,7 @@ class WebPages:
         )
 
     async def staff_handoff(self, request: Request, sender: str) -> HTTPResponse:
-        denied = self._handoff_denied(request, sender)
+        denied = await self._handoff_denied(request, sender)
         if denied:
             return denied
         try:
@@ -442,7 +507,7 @@ class WebPages:
         )
 
     async def staff_take(self, request: Request, sender: str) -> HTTPResponse:
-        denied = self._handoff_denied(request, sender)
+        denied = await self._handoff_denied(request, sender)
         if denied:
             return denied
         staff = self._staff_name(request)
@@ -473,7 +538,7 @@ class WebPages:
     async def staff_reply(self, request: Request, sender: str) -> HTTPResponse:
         from shopper.handoff import HandoffError, clean
 
-        denied = self._handoff_denied(request, sender)
+        denied = await self._handoff_denied(request, sender)
         if denied:
             return denied
         staff = self._staff_name(request)
@@ -495,7 +560,7 @@ class WebPages:
     async def staff_release(self, request: Request, sender: str) -> HTTPResponse:
         from shopper.handoff import RELEASED_TEXT
 
-        denied = self._handoff_denied(request, sender)
+        denied = await self._handoff_denied(request, sender)
         if denied:
             return denied
         staff = self._staff_name(request) or "staff"
@@ -511,7 +576,7 @@ class WebPages:
 
     async def staff_reservations(self, request: Request) -> HTTPResponse:
         """Held pickup reservations of one store (``?store=<id>``), or of every store, soonest deadline first."""
-        denied = self.staff_denied(request)
+        denied = await self.staff_denied(request)
         if denied:
             return denied
         store = (request.args.get("store") or "").strip()
@@ -535,7 +600,7 @@ class WebPages:
 
     async def staff_collect(self, request: Request, code: str) -> HTTPResponse:
         """Staff hand a reservation over: 200, 404 (no such code) or 409 (no longer held)."""
-        denied = self.staff_denied(request)
+        denied = await self.staff_denied(request)
         if denied:
             return denied
         try:

@@ -17,9 +17,10 @@ stop:
 status:
 	@$(STACK) status
 
-## make shell: chat in the terminal with the running stack (starts one if none is up)
+## make shell [SENDER=id]: chat in the terminal with the running stack (starts one if none is up)
+SENDER ?=
 shell: setup
-	@$(DIALOGUE_ENV) $(STACK) shell
+	@$(DIALOGUE_ENV) $(STACK) shell $(if $(SENDER),--sender $(SENDER))
 
 ## make train: retrain the Rasa model only if bot/ changed
 train: setup

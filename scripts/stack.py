@@ -236,7 +236,7 @@ def secret_file(s: DialogueSettings, name: str) -> str:
     except OSError:
         token = ""
     if len(token) < 16:
-        token = secrets.token_urlsafe(32)
+        token = secrets.token_hex(32)  # hex: never starts with "-" (read as an option by rasa's parser)
         path.touch(mode=0o600)
         path.chmod(0o600)
         path.write_text(token + "\n")
@@ -262,7 +262,7 @@ def cors_origins(s: DialogueSettings) -> List[str]:
 
 def rasa_command(s: DialogueSettings, model: Path, credentials: Path) -> List[str]:
     """``rasa run`` with the HTTP API behind its token and CORS limited to the allowed origins."""
-    return [str(Path(PY).parent / "rasa"), "run", "--enable-api", "--auth-token", api_token(s),
+    return [str(Path(PY).parent / "rasa"), "run", "--enable-api", f"--auth-token={api_token(s)}",
             "--model", str(model), "--endpoints", str(BOT / "endpoints.yml"), "--credentials", str(credentials),
             "--interface", s.host, "--port", str(s.rasa_port), "--cors", *cors_origins(s)]
 
@@ -384,7 +384,7 @@ def seed_demo(s: DialogueSettings, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     orders = seed_demo_orders(OrderBook(client, s.redis_prefix, s.order_ttl_s, url=redis_url))
     say(f"demo shopper {DEMO_SHOPPER!r} has orders {', '.join(o['id'] for o in orders)} "
-        f"(try /chat?session={DEMO_SHOPPER}: \"where is my order?\")")
+        f"(try `make shell SENDER={DEMO_SHOPPER}`: \"where is my order?\")")
 
 
 def token_where(s: DialogueSettings) -> str:

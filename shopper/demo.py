@@ -1,7 +1,7 @@
 """Demo orders for the demo shopper, so order status, cancelling and address changes can be tried at once.
 
 ``make run`` seeds them (``python -m shopper.orders seed-demo``); seeding again changes nothing (each
-order has a fixed idempotency key). The shopper is ``demo-shopper``: open ``/chat?session=demo-shopper``
+order has a fixed idempotency key). The shopper is ``demo-shopper``: ``make shell SENDER=demo-shopper``
 or send REST messages as that sender.
 """
 

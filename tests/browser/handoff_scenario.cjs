@@ -138,6 +138,21 @@ h.main(async (args, out) => {
     out.after_reload = { staff: await staffTexts(shopper), with_person: await shopper.getAttribute('[data-chat]', 'data-with-person') };
   }
 
+  // the server stops accepting the sign-in (it expired): the console asks for the PIN again, saying why
+  await staff.route('**/web/api/staff/**', (route) => route.fulfill({
+    status: 401, contentType: 'application/json', body: JSON.stringify({ error: 'your sign-in expired: enter the PIN again' }) }));
+  await staff.waitForSelector('body[data-state="locked"]', { timeout: 15000 });
+  out.after_expiry = {
+    error: await staff.textContent('[data-unlock-error]'),
+    pin_focused: await staff.evaluate(() => document.activeElement && document.activeElement.id),
+    console_visible: await staff.isVisible('[data-console]'),
+  };
+  await staff.unroute('**/web/api/staff/**');
+  await staff.getByLabel('Staff PIN').fill(args.pin);
+  await staff.getByRole('button', { name: 'Unlock' }).click();
+  await staff.waitForSelector('body[data-state="unlocked"]');
+  out.after_expiry.unlocked_again = true;
+
   // the checkout page, accessible too
   if (args.checkout_url) {
     const co = await staffCtx.newPage();

@@ -69,7 +69,21 @@ h.main(async (args, out) => {
   out.staff_tables_on_cards = await page.locator('.staff-only table').evaluateAll((t) => t.filter((x) => x.offsetParent).length);
   out.cards_in_log = await page.locator('[data-chat-log] .card').count();
 
+  // the server stops accepting the sign-in (it expired): opening staff mode asks for the PIN again
+  await page.route('**/web/api/staff/**', (route) => route.fulfill({
+    status: 401, contentType: 'application/json', body: JSON.stringify({ error: 'your sign-in expired: enter the PIN again' }) }));
   await page.click('[data-staff-open]');
+  await page.waitForSelector('dialog[data-pin][open]', { timeout: 10000 });
+  out.after_expiry = {
+    error: await page.textContent('[data-pin-error]'),
+    staff_open: await page.isVisible('dialog[data-staff][open]'),
+    staff_mode: await page.evaluate(() => document.body.classList.contains('staff-mode')),
+  };
+  await page.unroute('**/web/api/staff/**');
+  await typePin(page, args.pin);
+  await page.waitForSelector('dialog[data-staff][open]');
+  out.after_expiry.unlocked_again = await page.evaluate(() => document.body.classList.contains('staff-mode'));
+
   await page.getByRole('button', { name: 'Lock staff mode' }).click();
   out.staff_mode_after_lock = await page.evaluate(() => document.body.classList.contains('staff-mode'));
   out.staff_tables_after_lock = await page.locator('.staff-only table').evaluateAll((t) => t.filter((x) => x.offsetParent).length);

@@ -112,6 +112,11 @@ def test_axe_finds_no_wcag_violations_on_the_console_and_checkout(chat, view):
     assert chat[view]["violations"] == []
 
 
+def test_an_expired_sign_in_asks_for_the_pin_again(chat):
+    assert chat["after_expiry"] == {"error": "Your sign-in expired — enter the PIN again", "pin_focused": "staff-pin",
+                                    "console_visible": False, "unlocked_again": True}
+
+
 def test_the_checkout_page_shows_the_order(chat):
     c = chat["checkout"]
     assert c["status"] == 200 and c["h1"] == "Order ORD-BROWSER1" and c["total"] == "$49.99"

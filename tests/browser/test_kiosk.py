@@ -102,3 +102,8 @@ def test_staff_mode_needs_the_pin_and_shows_stock_everywhere_and_help_requests(s
         sid: (st.quantity, st.aisle) for sid, st in p.stock.items()}
     assert staff["staff_tables_on_cards"] == staff["cards_in_log"] >= len(staff["card_ids"])
     assert not staff["staff_mode_after_lock"] and staff["staff_tables_after_lock"] == 0
+
+
+def test_an_expired_staff_sign_in_asks_for_the_pin_again(staff):
+    assert staff["after_expiry"] == {"error": "Your sign-in expired — enter the PIN again", "staff_open": False,
+                                     "staff_mode": False, "unlocked_again": True}

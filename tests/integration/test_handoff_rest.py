@@ -23,10 +23,10 @@ pytestmark = pytest.mark.slow
 SEED = os.environ.get("SHOPGUIDE_TEST_SEED_HANDOFF") == "1"
 
 
-def http(stack, path, body=None, pin=None, method=None):
+def http(stack, path, body=None, token=None, method=None):
     headers = {"Content-Type": "application/json"}
-    if pin:
-        headers["X-Staff-Pin"] = pin
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(stack.rasa_url + path, data=data, headers=headers, method=method)
     try:
@@ -41,6 +41,13 @@ def http(stack, path, body=None, pin=None, method=None):
         return status, raw
 
 
+def sign_in(stack):
+    """A staff sign-in token: what the console gets for the PIN."""
+    status, data = http(stack, "/web/api/staff/unlock", {"pin": stack.staff_pin})
+    assert status == 200, data
+    return data["token"]
+
+
 @pytest.fixture(scope="module")
 def desk(stack):
     return HandoffDesk.from_url(stack.redis.url, stack.settings.redis_prefix)
@@ -48,7 +55,7 @@ def desk(stack):
 
 def test_a_rest_shopper_is_handed_to_staff_and_back(stack, desk):
     sid = f"rest-{uuid.uuid4().hex}"
-    pin = stack.staff_pin
+    token = sign_in(stack)
     if SEED:
         desk.request(sid, "rest")
     replies = stack.send(sid, "I want to talk to a real person")
@@ -56,12 +63,13 @@ def test_a_rest_shopper_is_handed_to_staff_and_back(stack, desk):
     state = desk.get(sid)
     assert state is not None and state["status"] == "waiting" and state["channel"] == "rest"
 
-    assert http(stack, "/web/api/staff/handoffs")[0] == 403
-    status, listed = http(stack, "/web/api/staff/handoffs", pin=pin)
+    assert http(stack, "/web/api/staff/handoffs")[0] == 401
+    assert http(stack, "/web/api/staff/handoffs", token=stack.staff_pin)[0] == 401  # the PIN is no sign-in
+    status, listed = http(stack, "/web/api/staff/handoffs", token=token)
     assert status == 200 and sid in [h["sender"] for h in listed["waiting"]]
-    status, taken = http(stack, f"/web/api/staff/handoffs/{sid}/take", {"staff": "Ann"}, pin=pin)
+    status, taken = http(stack, f"/web/api/staff/handoffs/{sid}/take", {"staff": "Ann"}, token=token)
     assert status == 200 and taken["state"]["staff"] == "Ann" and taken["delivered"] == "outbox"
-    status, other = http(stack, f"/web/api/staff/handoffs/{sid}/take", {"staff": "Ben"}, pin=pin)
+    status, other = http(stack, f"/web/api/staff/handoffs/{sid}/take", {"staff": "Ben"}, token=token)
     assert status == 409 and other["staff"] == "Ann"
 
     # the bot is silent; the shopper gets what staff said so far
@@ -69,10 +77,10 @@ def test_a_rest_shopper_is_handed_to_staff_and_back(stack, desk):
     assert stack.send(sid, "I need a tent") == []
     said = [e.get("text") for e in stack.tracker(sid)["events"] if e["event"] == "user"]
     assert "I need a tent" not in said and "hello? anyone?" not in said
-    status, sent = http(stack, f"/web/api/staff/handoffs/{sid}/reply", {"staff": "Ann", "text": "Tents are in aisle 12"}, pin=pin)
+    status, sent = http(stack, f"/web/api/staff/handoffs/{sid}/reply", {"staff": "Ann", "text": "Tents are in aisle 12"}, token=token)
     assert status == 200 and sent["delivered"] == "outbox"
     assert [m["text"] for m in stack.send(sid, "ok")] == ["Ann (store staff): Tents are in aisle 12"]
-    status, detail = http(stack, f"/web/api/staff/handoffs/{sid}", pin=pin)
+    status, detail = http(stack, f"/web/api/staff/handoffs/{sid}", token=token)
     assert status == 200 and [t["text"] for t in detail["thread"] if t["from"] == "shopper"] == [
         "hello? anyone?", "I need a tent", "ok"]
     assert any(m["text"] == "I want to talk to a real person" for m in detail["conversation"]) or SEED
@@ -86,9 +94,9 @@ def test_a_rest_shopper_is_handed_to_staff_and_back(stack, desk):
 def test_staff_hand_back_reaches_a_rest_shopper_with_their_next_message(stack, desk):
     sid = f"rest-{uuid.uuid4().hex}"
     desk.request(sid, "rest")  # queued directly: this test is about the way back
-    pin = stack.staff_pin
-    assert http(stack, f"/web/api/staff/handoffs/{sid}/take", {"staff": "Ann"}, pin=pin)[0] == 200
-    assert http(stack, f"/web/api/staff/handoffs/{sid}/release", {"staff": "Ann"}, pin=pin)[0] == 200
+    token = sign_in(stack)
+    assert http(stack, f"/web/api/staff/handoffs/{sid}/take", {"staff": "Ann"}, token=token)[0] == 200
+    assert http(stack, f"/web/api/staff/handoffs/{sid}/release", {"staff": "Ann"}, token=token)[0] == 200
     replies = stack.send(sid, "show me backpacks")
     assert [m.get("text") for m in replies[:2]] == ["Ann from the store has joined the chat.", RELEASED_TEXT]
     assert cards(replies)

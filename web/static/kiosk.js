@@ -5,7 +5,9 @@
  * After SHOPGUIDE_KIOSK_IDLE_TIMEOUT_S without a touch the screen and the session are
  * wiped (new session id). The QR code opens the current conversation on a phone
  * (/chat?session=<id>). Staff mode (SHOPGUIDE_KIOSK_STAFF_PIN) shows stock in every
- * store and the shoppers waiting for a person (the hand-off queue, this store's first).
+ * store and the shoppers waiting for a person (the hand-off queue, this store's first). The PIN
+ * buys a sign-in token, kept in memory only (sent as Authorization: Bearer) and dropped when staff
+ * lock, the kiosk wipes itself, or the server says it expired (401: the PIN is asked again).
  * The start menu's Help asks for a member of staff (/request_human, with this store).
  */
 (function () {
@@ -17,7 +19,7 @@
 
   var cfg = null;
   var chat = null;
-  var staffPin = null;
+  var staffToken = null;  // the staff sign-in (memory only)
   var lastActivity = Date.now();
   var armed = false;
 
@@ -191,13 +193,29 @@
 
   // ------------------------------------------------------------------ staff mode
   function lockStaff() {
-    staffPin = null;
+    staffToken = null;
     body.classList.remove('staff-mode');
   }
 
+  function askPin(message) {
+    $('[data-pin-input]').value = '';
+    $('[data-pin-error]').textContent = message || '';
+    openDialog($('[data-pin]'));
+    $('[data-pin-input]').focus();
+  }
+
+  /** The sign-in is over (expired, or the server no longer knows it): back to the PIN. */
+  function signedOut() {
+    if (!staffToken) return;
+    lockStaff();
+    if ($('[data-staff]').open) $('[data-staff]').close();
+    askPin('Your sign-in expired — enter the PIN again');
+  }
+
   function staffFetch(path) {
-    return fetch(path, { headers: { 'X-Staff-Pin': staffPin || '' }, cache: 'no-store' }).then(function (r) {
+    return fetch(path, { headers: { Authorization: 'Bearer ' + (staffToken || '') }, cache: 'no-store' }).then(function (r) {
       return r.json().then(function (data) {
+        if (r.status === 401) signedOut();
         if (!r.ok) throw new Error(data.error || ('HTTP ' + r.status));
         return data;
       });
@@ -220,11 +238,8 @@
   }
 
   $('[data-staff-open]').addEventListener('click', function () {
-    if (staffPin) { openDialog($('[data-staff]')); loadHelp(); return; }
-    $('[data-pin-input]').value = '';
-    $('[data-pin-error]').textContent = '';
-    openDialog($('[data-pin]'));
-    $('[data-pin-input]').focus();
+    if (staffToken) { openDialog($('[data-staff]')); loadHelp(); return; }
+    askPin('');
   });
 
   $('[data-pin-form]').addEventListener('submit', function (ev) {
@@ -233,8 +248,9 @@
     fetch('/web/api/staff/unlock', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ pin: pin }) })
       .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
       .then(function (res) {
-        if (!res.ok) { $('[data-pin-error]').textContent = res.data.error || 'Wrong PIN'; return; }
-        staffPin = pin;
+        if (!res.ok || !res.data.token) { $('[data-pin-error]').textContent = res.data.error || 'Wrong PIN'; return; }
+        staffToken = res.data.token;
+        $('[data-pin-input]').value = '';
         body.classList.add('staff-mode');
         $('[data-pin]').close();
         openDialog($('[data-staff]'));

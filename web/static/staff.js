@@ -1,17 +1,20 @@
 /*
  * The staff console (/staff): shoppers who asked the assistant for a person, oldest first (this
- * store's first), and the conversations staff have taken. Behind the staff PIN (kept in memory
- * only, sent as X-Staff-Pin). Polls the server every 2 s; lists are redrawn only when they change,
- * so focus stays where it is. Everything is put in the page as text, never as HTML.
+ * store's first), and the conversations staff have taken. Behind the staff PIN: unlocking trades
+ * it for a sign-in token (kept in memory only, never in localStorage, sent as Authorization:
+ * Bearer); when the server answers 401 (the sign-in expired) the page asks for the PIN again.
+ * Polls the server every 2 s; lists are redrawn only when they change, so focus stays where it
+ * is. Everything is put in the page as text, never as HTML.
  */
 (function () {
   'use strict';
   var POLL_MS = 2000;
   var NAME_KEY = 'shopguide.staff.name';
+  var EXPIRED = 'Your sign-in expired — enter the PIN again';
   var $ = function (sel) { return document.querySelector(sel); };
   var body = document.body;
 
-  var pin = null;
+  var token = null;         // the staff sign-in (memory only)
   var staffName = '';
   var selected = null;      // sender id of the open conversation
   var detail = null;        // its last detail answer
@@ -41,14 +44,14 @@
   }
 
   function api(method, path, data) {
-    var opts = { method: method, headers: { 'X-Staff-Pin': pin || '' }, cache: 'no-store' };
+    var opts = { method: method, headers: { Authorization: 'Bearer ' + (token || '') }, cache: 'no-store' };
     if (data) {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(data);
     }
     return fetch(path, opts).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (d) {
-        if (r.status === 403 || r.status === 429) lock(d.error || 'Sign in again');
+        if (r.status === 401 && token) { lock(EXPIRED); $('[data-pin]').focus(); }
         if (!r.ok) {
           var err = new Error(d.error || ('HTTP ' + r.status));
           err.status = r.status;
@@ -81,7 +84,7 @@
 
   // ------------------------------------------------------------------ sign in
   function lock(message) {
-    pin = null;
+    token = null;
     selected = null;
     clearInterval(timer);
     timer = null;
@@ -103,8 +106,9 @@
     fetch('/web/api/staff/unlock', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ pin: given }) })
       .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
       .then(function (res) {
-        if (!res.ok) { $('[data-unlock-error]').textContent = res.data.error || 'Wrong PIN'; $('[data-pin]').focus(); return; }
-        pin = given;
+        if (!res.ok || !res.data.token) { $('[data-unlock-error]').textContent = res.data.error || 'Wrong PIN'; $('[data-pin]').focus(); return; }
+        token = res.data.token;
+        $('[data-pin]').value = '';
         staffName = name;
         try { localStorage.setItem(NAME_KEY, name); } catch (e) { /* private mode */ }
         body.dataset.state = 'unlocked';
@@ -163,7 +167,7 @@
   }
 
   function refresh() {
-    if (!pin) return Promise.resolve();
+    if (!token) return Promise.resolve();
     var q = storeParam();
     var lists = api('GET', '/web/api/staff/handoffs' + (q ? '?store=' + encodeURIComponent(q) : '')).then(function (data) {
       renderList($('[data-waiting]'), data.waiting, 'waiting');
@@ -171,12 +175,12 @@
       var n = data.waiting.length;
       $('[data-queue-status]').textContent = n === 0 ? 'Nobody is waiting.' : n + (n === 1 ? ' shopper is' : ' shoppers are') + ' waiting.';
     }).catch(function (e) {
-      if (pin) $('[data-queue-status]').textContent = 'Could not load the queue: ' + e.message;
+      if (token) $('[data-queue-status]').textContent = 'Could not load the queue: ' + e.message;
     });
     var resv = api('GET', '/web/api/staff/reservations' + (q ? '?store=' + encodeURIComponent(q) : '')).then(function (data) {
       renderReservations(data.reservations || []);
     }).catch(function (e) {
-      if (pin) $('[data-resv-status]').textContent = 'Could not load the reservations: ' + e.message;
+      if (token) $('[data-resv-status]').textContent = 'Could not load the reservations: ' + e.message;
     });
     return Promise.all([lists, resv, loadDetail()]);
   }
@@ -297,7 +301,7 @@
   }
 
   function loadDetail() {
-    if (!selected || !pin) return Promise.resolve();
+    if (!selected || !token) return Promise.resolve();
     var sender = selected;
     return api('GET', '/web/api/staff/handoffs/' + encodeURIComponent(sender)).then(function (d) {
       if (sender !== selected) return;
@@ -310,7 +314,7 @@
         $('[data-reply-form]').hidden = true;
         $('[data-convo-take]').hidden = true;
         $('[data-convo-release]').hidden = true;
-      } else if (pin) {
+      } else if (token) {
         $('[data-convo-error]').textContent = 'Could not load the conversation: ' + e.message;
       }
     });

@@ -1,5 +1,5 @@
 """The staff console's and checkout page's handlers (channels/web.py) on a real Redis, called with a
-stand-in for Sanic's request (no server): PIN, take (409), reply (live on Socket.IO, outbox on REST),
+stand-in for Sanic's request (no server): staff sign-in, take (409), reply (live on Socket.IO, outbox on REST),
 release, the history with staff replies, and the checkout page (valid, expired, tampered, unknown)."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from channels import pages as W
 from channels.rasa_plugins import GuardedRestInput, GuardedSocketIOInput, StrictRedisTrackerStore
 from channels.web import WebPages
 from config import DialogueSettings, Settings, WebSettings
@@ -20,6 +21,7 @@ from shopper.handoff import RELEASED_TEXT, HandoffDesk
 
 PIN = "246810"
 SHOPPER = "0123456789abcdef0123456789abcdef"
+TOKEN = W.staff_token("s3cret", 3600)[0]  # a staff sign-in, signed with the pages fixture's secret
 
 
 class FakeSio:
@@ -33,8 +35,9 @@ class FakeSio:
 class Req:
     """What the handlers read of a Sanic request."""
 
-    def __init__(self, app_ctx, pin=PIN, body=None, args=None):
-        self.headers = {"x-staff-pin": pin} if pin is not None else {}
+    def __init__(self, app_ctx, token=TOKEN, body=None, args=None):
+        self.headers = {"authorization": f"Bearer {token}"} if token is not None else {}
+        self.remote_addr, self.ip = "", "127.0.0.1"
         self.json = body
         self.args = args or {}
         self.app = SimpleNamespace(ctx=app_ctx)
@@ -81,17 +84,14 @@ def call(coro):
         return res.status, body
 
 
-def test_every_staff_endpoint_needs_the_pin(pages, app_ctx, desk):
+def test_every_staff_endpoint_needs_a_sign_in(pages, app_ctx, desk):
     desk.request(SHOPPER, "socketio")
-    for coro in (pages.staff_handoffs(Req(app_ctx, pin=None)), pages.staff_handoff(Req(app_ctx, pin="nope"), SHOPPER),
-                 pages.staff_take(Req(app_ctx, pin="", body={"staff": "Ann"}), SHOPPER),
-                 pages.staff_reply(Req(app_ctx, pin=None, body={"staff": "Ann", "text": "hi"}), SHOPPER),
-                 pages.staff_release(Req(app_ctx, pin="1", body={"staff": "Ann"}), SHOPPER)):
-        assert call(coro)[0] == 403
+    for coro in (pages.staff_handoffs(Req(app_ctx, token=None)), pages.staff_handoff(Req(app_ctx, token="nope"), SHOPPER),
+                 pages.staff_take(Req(app_ctx, token="", body={"staff": "Ann"}), SHOPPER),
+                 pages.staff_reply(Req(app_ctx, token=None, body={"staff": "Ann", "text": "hi"}), SHOPPER),
+                 pages.staff_release(Req(app_ctx, token=PIN, body={"staff": "Ann"}), SHOPPER)):
+        assert call(coro)[0] == 401
     assert not desk.with_person(SHOPPER)
-    # five misses in a row lock the PIN check for a while (the staff gate every staff endpoint shares)
-    assert call(pages.staff_handoffs(Req(app_ctx)))[0] == 429
-    pages.gate.locked_until = 0.0
     assert call(pages.staff_handoff(Req(app_ctx), "bad:id"))[0] == 400
     assert call(pages.staff_handoffs(Req(app_ctx)))[0] == 200
 
@@ -159,7 +159,7 @@ def test_the_history_weaves_in_staff_replies(pages, app_ctx, desk):
     desk.take(SHOPPER, "Ann")
     desk.reply(SHOPPER, "Ann", "Hi, Ann here")
     desk.note(SHOPPER, "shopper", "where are the tents?")
-    status, data = call(pages.history(Req(app_ctx, pin=None), SHOPPER))
+    status, data = call(pages.history(Req(app_ctx, token=None), SHOPPER))
     assert status == 200
     assert [(m["sender"], m["text"], (m.get("metadata") or {}).get("from")) for m in data["messages"]] == [
         ("user", "I want to talk to a real person", None), ("bot", "I've asked a member of staff to join.", None),
@@ -185,7 +185,7 @@ ORDER = {
 
 
 def checkout(pages, app_ctx, token):
-    res = asyncio.run(pages.checkout(Req(app_ctx, pin=None), token))
+    res = asyncio.run(pages.checkout(Req(app_ctx, token=None), token))
     return res.status, res.body.decode(), dict(res.headers, **{"Content-Type": res.content_type})
 
 
@@ -228,10 +228,13 @@ def test_checkout_when_redis_is_down_says_try_again(free_port, app_ctx):
     settings = Settings(dialogue=DialogueSettings(redis_prefix="t"), web=WebSettings(kiosk_staff_pin=PIN))
     down = HandoffDesk.from_url(f"redis://127.0.0.1:{free_port()}/0", "t", socket_timeout=0.5)
     pages = WebPages(settings, desk=down)
-    res = asyncio.run(pages.checkout(Req(app_ctx, pin=None), links.sign("ORD-1", "x", 60)))
+    res = asyncio.run(pages.checkout(Req(app_ctx, token=None), links.sign("ORD-1", "x", 60)))
     assert res.status == 503 and "try again" in res.body.decode()
     status, data = call(pages.staff_handoffs(Req(app_ctx)))
-    assert status == 503 and "unreachable" in data["error"]
+    assert status == 503 and "unreachable" in data["error"]  # the sign-in cannot be checked
+    pages.settings.dialogue.checkout_secret = "s3cret"  # a configured secret: the queue itself is unreachable
+    status, data = call(pages.staff_handoffs(Req(app_ctx)))
+    assert status == 503 and "hand-off queue is unreachable" in data["error"]
 
 
 def test_staff_see_a_stores_pickup_reservations_and_mark_them_collected(app_ctx, pages, redis_client):
@@ -240,12 +243,12 @@ def test_staff_see_a_stores_pickup_reservations_and_mark_them_collected(app_ctx,
     resv = Reservations(redis_client, "t", hold_s=3600)
     code = resv.hold("s1", "p1", "Kettle", "riverside", "Riverside Market", 2, 5, variant=None).reservation["code"]
     resv.hold("s2", "p2", "Teapot", "downtown", "Downtown Superstore", 1, 5)
-    assert call(pages.staff_reservations(Req(app_ctx, pin="000000")))[0] == 403
+    assert call(pages.staff_reservations(Req(app_ctx, token="000000")))[0] == 401
     status, data = call(pages.staff_reservations(Req(app_ctx, args={"store": "riverside"})))
     assert status == 200 and [r["code"] for r in data["reservations"]] == [code]
     assert data["reservations"][0]["quantity"] == 2 and "sender" not in data["reservations"][0]
     assert len(call(pages.staff_reservations(Req(app_ctx)))[1]["reservations"]) == 2  # every store
-    assert call(pages.staff_collect(Req(app_ctx, pin=None), code))[0] == 403
+    assert call(pages.staff_collect(Req(app_ctx, token=None), code))[0] == 401
     assert call(pages.staff_collect(Req(app_ctx), code)) == (200, {"code": code, "status": "collected"})
     assert call(pages.staff_collect(Req(app_ctx), code))[0] == 409
     assert call(pages.staff_collect(Req(app_ctx), "ZZZZZZ"))[0] == 404
