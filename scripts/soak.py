@@ -98,12 +98,20 @@ class Soak:
 
     def sample_memory(self) -> None:
         while not self.stop.is_set():
-            row: Dict[str, Any] = {"at": time.time() - self.t0}
+            row: Dict[str, Any] = {"at": time.time() - self.t0, "redis_keys": self.redis_keys()}
             for name in PROCESSES:
                 pid = self.stack.pid(name)
                 row[name] = {"pid": pid, "rss_mb": rss_mb(pid)}
             self.memory.append(row)
             self.stop.wait(10)
+
+    def redis_keys(self) -> Optional[int]:
+        import redis
+
+        try:
+            return int(redis.Redis.from_url(self.stack.redis_url, socket_timeout=1).dbsize())
+        except Exception:  # noqa: BLE001 - Redis is being restarted
+            return None
 
     def run(self) -> None:
         self.t0 = time.time()
@@ -131,8 +139,10 @@ class Soak:
         for t in threads:
             t.join(timeout=90)
 
-    def in_window(self, at: float) -> bool:
-        return any(k["at"] <= at <= k.get("window_end", k["at"] + 60) for k in self.kills)
+    def in_window(self, turn: Dict[str, Any]) -> bool:
+        """Whether the turn overlaps a restart window (one in flight when the process was killed counts)."""
+        start, end = turn["at"], turn["at"] + turn["ms"] / 1000
+        return any(start <= k.get("window_end", k["at"] + 60) and end >= k["at"] for k in self.kills)
 
     def lost_turns(self) -> List[Dict[str, Any]]:
         lost, by_sender = [], {}
@@ -170,8 +180,8 @@ class Soak:
 
     def summary(self) -> Dict[str, Any]:
         counted = [t for t in self.turns if t["at"] >= self.warmup_s]
-        outside = [t for t in counted if not self.in_window(t["at"])]
-        inside = [t for t in counted if self.in_window(t["at"])]
+        outside = [t for t in counted if not self.in_window(t)]
+        inside = [t for t in counted if self.in_window(t)]
         ok_ms = [t["ms"] for t in outside if t["ok"]]
         errors_outside = [t for t in outside if not t["ok"]]
         return {
@@ -185,6 +195,8 @@ class Soak:
             "kills": self.kills,
             "lost_turns": self.lost_turns(),
             "memory": self.memory_segments(),
+            "redis_keys": {"after_warmup": next((r["redis_keys"] for r in self.memory if r["at"] >= self.warmup_s), None),
+                           "end": next((r["redis_keys"] for r in reversed(self.memory) if r["redis_keys"]), None)},
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
             "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
@@ -209,6 +221,9 @@ def write_md(result: Dict[str, Any], path: Path) -> None:
     for name, segs in r["memory"].items():
         lines += [f"| {name} | {s['pid']} | {s['from_s']} s | {s['to_s']} s | {s['start_mb']} | {s['end_mb']} | "
                   f"{s['growth_pct']:+.1f}% |" for s in segs]
+    keys = r.get("redis_keys") or {}
+    lines += ["", f"Redis holds data, not a leak: its keys went from {keys.get('after_warmup')} after warm-up to "
+              f"{keys.get('end')} at the end (each new conversation keeps its tracker, context and cart for days)."]
     if r["error_examples"]:
         lines += ["", "Errors outside the windows: " + "; ".join(r["error_examples"])]
     path.write_text("\n".join(lines) + "\n")
@@ -269,6 +284,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             stack.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{args.out}.json").write_text(json.dumps(result, indent=2))
+    Path(f"{args.out}-turns.json").write_text(json.dumps({"turns": soak.turns, "memory": soak.memory}))
     write_md(result, Path(f"{args.out}.md"))
     write_png(soak, Path(f"{args.out}.png"))
     print(Path(f"{args.out}.md").read_text())

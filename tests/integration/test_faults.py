@@ -82,17 +82,22 @@ class Traffic:
 
 
 @pytest.fixture(scope="module")
-def shopper(guarded):
-    """A shopper mid-conversation: a list shown, an item in the cart, an order placed."""
+def shopper(guarded, catalog):
+    """A shopper mid-conversation: a list shown, an item in the cart, an order placed, a pickup reserved."""
     sender = f"fault-{uuid.uuid4().hex}"
     shown = cards(guarded.send(sender, "I need an electric kettle under $50"))
     assert len(shown) >= 2
+    p = catalog.get(shown[1]["id"])
+    store = next(s for s, st in sorted(p.stock.items()) if st.quantity > 0)
+    reply = texts(guarded.send(sender, f"please reserve the second one for pickup at {store} today"))
+    code = re.search(r"pickup code is ([A-Z0-9]{6})", reply).group(1)
+    time.sleep(1)
     assert "Added" in texts(guarded.send(sender, "add the first one"))
     guarded.send(sender, "check out")
     order_id = re.search(r"order number is (\d+)", texts(guarded.send(sender, "place the order"))).group(1)
     time.sleep(1)
     assert "Added" in texts(guarded.send(sender, "add the second one"))
-    return {"sender": sender, "shown": shown, "order": order_id}
+    return {"sender": sender, "shown": shown, "order": order_id, "code": code}
 
 
 def goes_on(guarded, shopper, within_s: float) -> float:
@@ -106,8 +111,17 @@ def goes_on(guarded, shopper, within_s: float) -> float:
     time.sleep(POLL_S)
     status = texts(guarded.send(sender, f"where is order {shopper['order']}?"))
     assert f"Order {shopper['order']}" in status and "is placed" in status, status
+    assert [r["status"] for r in reservations(guarded).for_shopper(sender) if r["code"] == shopper["code"]] == ["held"]
     time.sleep(POLL_S)
     return took
+
+
+def reservations(guarded):
+    import redis
+
+    from shopper.reservations import Reservations
+
+    return Reservations(redis.Redis.from_url(guarded.redis_url, decode_responses=True), "guarded")
 
 
 @pytest.mark.parametrize("name,within_s", [("redis", 15), ("actions", 15), ("rasa", 150)])
