@@ -145,13 +145,22 @@ class ShopAction(Action, ABC):
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
         """Do the work, send replies with ``turn.say``, return Rasa events."""
 
+    def act_on(self, turn: Turn) -> List[Dict[str, Any]]:
+        """The shopper's privacy controls and stated preferences first (``actions.personal``), then ``act``."""
+        from actions.personal import before_act
+
+        handled = before_act(turn)
+        if handled is not None:
+            return handled
+        return self.act(turn)
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         turn = Turn.of(dispatcher, tracker, self.services)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(None, self.act, turn) or []
+            return await loop.run_in_executor(None, self.act_on, turn) or []
         except StoreUnavailable as e:
             logger.error("%s: %s", self.name(), e)
             turn.say("store_down")

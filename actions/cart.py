@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Tuple
 
 from actions.base import ShopAction, Turn
 from actions.cards import button, card, product_buttons, product_facts
+from actions.personal import signal
 from actions.products import focus_on, position_of, referenced
 from actions.replies import money
 from actions.replies.facts import Facts
@@ -66,6 +67,7 @@ class ActionChoose(ShopAction):
             return []
         qty = quantity(turn.entities, turn.text)
         cart = turn.store.add_to_cart(turn.sender, p.id, qty, price=p.price)
+        signal(turn, [p.id], "added")
         _, items, total = cart_contents(turn, cart)
         focus_on(turn, p)
         facts: Facts = {

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from actions.base import ShopAction, Turn
 from actions.cards import button
 from actions.cart import cart_contents
+from actions.personal import signal
 from actions.replies import money
 from actions.replies.facts import Facts
 from actions.variants import variant_text
@@ -229,6 +230,7 @@ def place_pending(turn: Turn) -> None:
         turn.say("sold_out", {"name": placed.short.name, "where": where})
         return
     assert placed.order is not None
+    signal(turn, [str(ln.get("product_id")) for ln in placed.order.get("lines") or []], "bought")
     pending["order_id"] = placed.order["id"]
     turn.store.save_checkout(turn.sender, pending)
     if placed.status == "placed":
@@ -267,6 +269,18 @@ def about_my_order(text: str, changes_it: bool) -> bool:
     return True
 
 
+def typed_address(turn: Turn) -> Optional[str]:
+    """The new address: the one the Rasa process blanked from the message as ``[address]`` and kept aside
+    (``shopper.pii``), else the words after "to" in the message."""
+    text = (turn.text or "").strip()
+    if "[address]" in text and turn.services is not None and turn.services.profiles is not None:
+        kept = turn.services.profiles.given_address(turn.sender)
+        if kept:
+            return kept
+    m = ADDRESS_RE.search(text)
+    return m.group(1) if m else None
+
+
 def answer_own_order(turn: Turn, topic: str) -> bool:
     """Act on the shopper's own order for an order question (status, cancel, change address). False when
     the message names no order and the shopper has none: the store policy answers instead."""
@@ -295,11 +309,11 @@ def answer_own_order(turn: Turn, topic: str) -> bool:
         say_order(turn, act, moved.order or order, {"topic": topic})
         return True
     if topic == "change_address":
-        m = ADDRESS_RE.search((turn.text or "").strip())
-        if not m:
+        address = typed_address(turn)
+        if not address:
             say_order(turn, "address_needed", order, {"topic": topic})
             return True
-        moved = book.change_address(order["id"], turn.sender, m.group(1))
+        moved = book.change_address(order["id"], turn.sender, address)
         if moved.result == "ok" and moved.order:
             say_order(
                 turn, "address_changed", moved.order, {"topic": topic, "address": moved.order["fulfilment"]["address"]}

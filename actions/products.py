@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, cast
 
 from actions.base import ShopAction, Turn
 from actions.cards import button, card, product_buttons, product_facts
+from actions.personal import signal
 from actions.replies import money
 from actions.replies.facts import Facts, StoreStockFacts
 from actions.search import search_anew
@@ -129,6 +130,7 @@ class ActionShowDetails(ShopAction):
         if in_stock:
             facts["stock_summary"] = f"In stock at {len(in_stock)} store{'s' if len(in_stock) != 1 else ''}."
         focus_on(turn, p)
+        signal(turn, [p.id], "viewed")
         turn.say(
             "details",
             {"product": facts},
@@ -187,6 +189,7 @@ class ActionCompare(ShopAction):
         cards = [
             card(p, f["position"], "", turn.retriever.store_names) for p, f in zip(products, facts_list, strict=True)
         ]
+        signal(turn, [p.id for p in products], "compared")
         turn.say("compare", facts, cards=cards, kind="comparison")
         return []
 

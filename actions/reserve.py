@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 
 from actions.base import ShopAction, Turn
 from actions.orders import store_label, store_named
+from actions.personal import signal
 from actions.products import focus_on, referenced
 from actions.replies.facts import Facts
 from actions.understanding import _QUANTITY_WORDS
@@ -87,6 +88,8 @@ class ActionReserve(ShopAction):
             catalog.get(sid, 0),
             variant=variant_text(p),
         )
+        if held.status == "held":
+            signal(turn, [p.id], "reserved")
         if held.status != "held" or held.reservation is None:
             elsewhere = [store_label(turn, s) for s, n in sorted(live.items()) if s != sid and n >= qty]
             facts: Facts = {

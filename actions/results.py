@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from typing import Any, Collection, Dict, FrozenSet, List, Optional, Sequence
 
 from actions.base import Turn
 from actions.cards import button, card, product_facts, reason_for, recommendation_buttons
+from actions.personal import applied, hard_preferences, search_profile
 from actions.replies.facts import Facts
 from actions.replies.text import constraint, constraints
 from retrieval.api import Hit, SearchResult
 from retrieval.filters import Filters
 from retrieval.schema import Product
 from retrieval.topicality import is_topical, stems
+from shopper.preferences import DIET_MARKS, is_food, violates
 from shopper.store import SearchContext
 
 logger = logging.getLogger(__name__)
@@ -39,16 +40,8 @@ def anchored(f: Filters, ctx: SearchContext) -> Filters:
 
 
 def profile_of(turn: Turn) -> Optional[Dict[str, Any]]:
-    raw = turn.store.get_profile(turn.sender)
-    if not raw:
-        return None
-    out: Dict[str, Any] = dict(raw)
-    if "brands" in raw:
-        try:
-            out["brands"] = list(json.loads(raw["brands"]))
-        except ValueError:
-            out["brands"] = [raw["brands"]]
-    return out
+    """The shopper's preferences and engagement for the ranking (None: today's ranking for everyone)."""
+    return search_profile(turn)
 
 
 def _search(turn: Turn, ctx: SearchContext, f: Filters, exclude: Collection[str], k: int) -> SearchResult:
@@ -113,6 +106,10 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
         query_terms(ctx) if (not hits_given and turn.retriever.topicality.has_kind(query_terms(ctx))) else frozenset()
     )
     fresh = [h for h in hits if h.product.id not in seen and must.matches(h.product) and is_topical(h.product, terms)]
+    hard = hard_preferences(turn)
+    dropped = 0
+    if hard:
+        fresh, dropped = personal_fit(turn, ctx, f, seen, fresh, hard, must, terms, hits_given)
     chosen: List[Product] = []
     for h in fresh:
         if h.product.id not in {p.id for p in chosen}:
@@ -121,6 +118,9 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
             break
     facts_base: Facts = {"query": ctx.query or ctx.hint, "constraints": describe(turn, f)}
 
+    if not chosen and dropped:
+        turn.say("prefs_nothing_fits", {**facts_base, "items": [p.words() for p in hard]})
+        return []
     if not chosen:
         if seen and any(
             anchored(f, ctx).matches(h.product) and is_topical(h.product, terms)
@@ -158,4 +158,47 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
         ctx.anchor = anchor_of(chosen)
     turn.store.save_context(turn.sender, ctx)
     turn.say("recommend", facts, cards=cards, buttons=recommendation_buttons(chosen))
+    used = applied(chosen, hard, dropped)
+    if used:
+        turn.say("prefs_applied", {"items": used})
     return []
+
+
+def personal_fit(
+    turn: Turn,
+    ctx: SearchContext,
+    f: Filters,
+    seen: Collection[str],
+    fresh: List[Hit],
+    hard: Sequence[Any],
+    must: Filters,
+    terms: FrozenSet[str],
+    hits_given: bool,
+) -> tuple:
+    """``fresh`` without the products that break a hard preference (diet, allergen, avoided brand), and how
+    many were dropped. For food with a diet, a second search adds the diet's words, so products that say
+    they are vegan (say) are found even when they rank low for the request alone."""
+    ok = [h for h in fresh if violates(h.product, hard) is None]
+    dropped = len(fresh) - len(ok)
+    diets = [p.value for p in hard if p.kind == "diet"]
+    food = sum(1 for h in fresh if is_food(h.product))
+    if diets and not hits_given and food * 2 >= max(1, len(fresh)) and len(ok) < turn.settings.dialogue.recommend_k:
+        words = " ".join(DIET_MARKS.get(d, (d,))[0] for d in diets)
+        more = turn.retriever.search_detailed(
+            f"{search_query(ctx)} {words}",
+            filters=anchored(f, ctx),
+            exclude_ids=list(seen),
+            k=SEARCH_K,
+            profile=profile_of(turn),
+        ).hits
+        have = {h.product.id for h in ok}
+        ok += [
+            h
+            for h in more
+            if h.product.id not in have
+            and h.product.id not in seen
+            and must.matches(h.product)
+            and is_topical(h.product, terms)
+            and violates(h.product, hard) is None
+        ]
+    return ok, dropped

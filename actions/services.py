@@ -20,6 +20,7 @@ from nlg.phraser import Phraser
 from retrieval.api import Retriever
 from retrieval.policies import PolicyIndex
 from shopper.orders import OrderBook
+from shopper.profile import ProfileBook
 from shopper.reservations import Reservations
 from shopper.store import ShopperStore
 
@@ -38,6 +39,7 @@ class Services:
     orders: Optional[OrderBook] = None  # orders and stock (shopper/orders.py), on the store's Redis
     reservations: Optional[Reservations] = None  # pickup reservations (shopper/reservations.py)
     desk: Optional[Any] = None  # the staff hand-off queue (shopper/handoff.HandoffDesk)
+    profiles: Optional[ProfileBook] = None  # preferences, signals, the personalisation switch (shopper/profile.py)
 
     @classmethod
     def build(cls, settings: Optional[Settings] = None) -> Services:
@@ -72,4 +74,5 @@ class Services:
             orders=OrderBook(store.r, store.prefix, d.order_ttl_s, url=d.redis),
             reservations=Reservations(store.r, store.prefix, d.reservation_hold_s, d.order_ttl_s, url=d.redis),
             desk=HandoffDesk(store.r, store.prefix),
+            profiles=ProfileBook(store.r, store.prefix, d.profile_ttl_s, url=d.redis),
         )

@@ -45,6 +45,7 @@ from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
 
 from shopper.handoff import RELEASED_TEXT
+from shopper.pii import redact as redact_pii
 from shopper.store import StoreUnavailable, redact, unavailable_message
 
 logger = logging.getLogger(__name__)
@@ -329,6 +330,13 @@ async def refuse_request(request: Any, limiter: Optional[Callable[[], Any]] = No
     return None
 
 
+def profiles_of(desk: Any) -> Any:
+    """The shopper profiles (``shopper.profile``) on the hand-off desk's Redis."""
+    from shopper.profile import ProfileBook
+
+    return ProfileBook(desk.r, desk.prefix)
+
+
 def line_payload(line: Mapping[str, Any]) -> Dict[str, Any]:
     """A hand-off thread line as a Socket.IO ``bot_uttered`` message (the page shows staff lines as staff)."""
     who = line.get("from") or "bot"
@@ -428,12 +436,25 @@ def guard(
         return desk() if desk is not None else handoff_desk()
 
     async def handler(message: UserMessage) -> None:
+        await _handle(message)
+        try:  # "forget me" in this turn: its tracker goes now that Rasa has saved it
+            await _off_loop(profiles_of(desk_of()).finish_erase, message.sender_id)
+        except Exception as e:  # noqa: BLE001 - the erase marker stays; the next turn tries again
+            logger.error("could not finish erasing %s: %s: %s", message.sender_id, type(e).__name__, e)
+
+    async def _handle(message: UserMessage) -> None:
         limiter_ = (limiter or rate_limiter)()
         if not await _off_loop(limiter_.allow, "sender", message.sender_id, limits().sender_messages_per_10s):
             logger.warning("sender %s is over the message rate limit", message.sender_id)
             await _send_fallback(message.output_channel, message.sender_id, SLOW_DOWN_TEXT)
             return
         text, instead = clean_text(message.text)
+        text, found = redact_pii(text)  # e-mails, card and phone numbers, street addresses: never stored
+        if found.get("address"):
+            try:
+                await _off_loop(profiles_of(desk_of()).keep_address, message.sender_id, found["address"][-1])
+            except Exception as e:  # noqa: BLE001 - the turn goes on; an address change will ask again
+                logger.error("could not keep the address %s gave: %s", message.sender_id, type(e).__name__)
         if text and await _person_has_it(message, text[:MAX_CHARS], desk_of):
             return
         if instead:

@@ -92,6 +92,9 @@ class DialogueSettings(_Section):
         default=60, ge=1, description="messages one client address may send per 10 s (every sender behind it)"
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest request body the servers read")
+    personal_weight: float = Field(
+        default=0.5, ge=0.0, description="weight of the shopper vector in the ranking (0 = off; make bench-personal)"
+    )
     max_tracker_events: int = Field(
         default=1200, ge=100, description="events kept in a conversation's tracker; older turns are dropped"
     )

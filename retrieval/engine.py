@@ -334,7 +334,33 @@ class SearchEngine:
         brands = set(parsed.soft_brands) | {b.lower() for b in (profile or {}).get("brands", [])}
         if brands:
             score = score + 0.5 * spread * self.arrays.brand_mask(brands)[rows]
+        avoid = {b.lower() for b in (profile or {}).get("avoid_brands", [])}
+        if avoid:  # the shopper's avoided brands sink (the dialogue also filters them out)
+            score = score - 10.0 * spread * self.arrays.brand_mask(avoid)[rows]
+        weight = float((profile or {}).get("personal_weight") or 0.0)
+        shopper = self._shopper_vector((profile or {}).get("engaged") or []) if weight > 0 else None
+        if shopper is not None:  # closeness to what the shopper engaged with
+            slots = self.index.slot_of_row[rows]
+            sims = np.where(slots >= 0, self.index.vectors[np.maximum(slots, 0)] @ shopper, 0.0)
+            score = score + weight * spread * sims
         return score
+
+    def _shopper_vector(self, engaged: Sequence) -> Optional[np.ndarray]:
+        """The weighted mean of the embeddings of the products a shopper engaged with, unit length
+        (``engaged``: (product id, weight) pairs, e.g. ``shopper.profile.engagement``)."""
+        vecs, weights = [], []
+        for pid, w in engaged:
+            if pid not in self.catalog or w <= 0:
+                continue
+            slot = int(self.index.slot_of_row[self.catalog.index_of(pid)])
+            if slot >= 0:
+                vecs.append(self.index.vectors[slot])
+                weights.append(float(w))
+        if not vecs:
+            return None
+        v = np.average(np.stack(vecs), axis=0, weights=weights)
+        norm = float(np.linalg.norm(v))
+        return (v / norm).astype(self.index.vectors.dtype) if norm > 0 else None
 
     def _why(self, p: Product, f: Filters, terms: set, lexical_match: bool) -> List[str]:
         why = []

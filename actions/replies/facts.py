@@ -107,3 +107,8 @@ class Facts(TypedDict, total=False):
     position: int  # the shopper's place in the staff queue
     sizes: List[str]
     size: str
+    # what the assistant remembers (actions/personal.py)
+    items: List[str]  # preferences in words
+    engaged_text: str
+    personalised: bool
+    orders_text: str

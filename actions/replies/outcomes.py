@@ -59,6 +59,10 @@ def outcome_of(act: str, facts: Mapping[str, Any]) -> str:
         return "reservation"
     if facts.get("topic") and (act.startswith("order_") or act.startswith("address_")):
         return f"service:{facts['topic']}"
+    if act.startswith(("memory_", "personalise_")):
+        return "service:privacy"
+    if act.startswith("prefs_"):
+        return "products" if act != "prefs_noted" else "clarify"
     if act in ("handoff_queued", "handoff_with_person"):
         return "handoff"
     if act in PRODUCTS:

@@ -11,6 +11,7 @@ import logging
 from typing import Any, Callable, Dict
 
 from actions.replies.orders_text import ORDER_TEMPLATES
+from actions.replies.personal_text import PERSONAL_TEMPLATES
 from actions.replies.text import (
     FROM_CATALOG,
     SKIP_HINT,
@@ -195,9 +196,10 @@ def _handoff(f: Dict[str, Any]) -> str:
 def _privacy(f: Dict[str, Any]) -> str:
     return (
         f"I keep only what this chat needs, under its conversation id: your current search and the products I "
-        f"showed you (for {f['session_days']} days), and your cart (for {f['cart_days']} days). No name, email "
-        "or payment details. Deleting them on request from the chat is not available yet; they expire by "
-        "themselves after those days."
+        f"showed you (for {f['session_days']} days), your cart, the preferences you tell me and what you look at "
+        f"(for {f['cart_days']} days). No email, phone or card numbers: those are blanked before I store anything. "
+        'Ask "what do you remember about me?" to see it, "stop personalising" to turn it off, or "forget me" '
+        "to delete it all now."
     )
 
 
@@ -273,6 +275,7 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
 
 
 TEMPLATES.update(ORDER_TEMPLATES)
+TEMPLATES.update(PERSONAL_TEMPLATES)
 
 
 def template_text(act: str, facts: Dict[str, Any]) -> str:

@@ -39,7 +39,9 @@ def test_every_template_renders_with_sample_facts(act):
              "history": [{"status_text": "placed", "when_text": "1 Dec"}], "store_names": ["S"], "store_name": "S",
              "orders": [{"order_id": "1", "when_text": "1 Dec", "items_text": "1 x N", "total_text": "$1.00",
                          "status_text": "placed"}], "where": "S", "code": "ABC234", "until_text": "Tue 10:00",
-             "available": 0, "elsewhere": ["S"], "max": 10, "position": 2, "sizes": ["UK 7"], "size": "UK 9"}
+             "available": 0, "elsewhere": ["S"], "max": 10, "position": 2, "sizes": ["UK 7"], "size": "UK 9",
+             # what the assistant remembers
+             "items": ["you eat vegan"], "engaged_text": "N", "personalised": True, "orders_text": ""}
     text = render(act, facts)
     assert isinstance(text, str) and text.strip()
 

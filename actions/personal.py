@@ -1,0 +1,222 @@
+"""What the assistant remembers about a shopper: noting stated preferences, using them in search, and the
+shopper's controls ("what do you remember about me?", "forget that I'm vegan", "stop personalising",
+"forget me"). docs/privacy.md.
+
+Every shopping action passes through :func:`before_act` first (``actions.base.ShopAction.run``): a privacy
+command is answered there and ends the turn, whatever intent the NLU gave it; otherwise preferences the
+message states are remembered and acknowledged, and the action goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+
+from shopper.preferences import Preference, extract, violates
+
+if TYPE_CHECKING:
+    from actions.base import Turn
+    from shopper.profile import ProfileBook
+
+ERASE_RE = re.compile(
+    r"^\W*(?:please\s+)?(?:forget me|forget (?:all|everything)(?: about me| you know about me)?|"
+    r"(?:delete|erase|remove|wipe) (?:all (?:of )?)?(?:my (?:data|history|profile|information|info|details)|"
+    r"everything (?:you know |you have |you remember )?about me|everything)|right to be forgotten)\b",
+    re.I,
+)
+SHOW_RE = re.compile(
+    r"\bwhat (?:do|did|else do) you (?:remember|know|keep|store|have) (?:about|on) me\b|"
+    r"\bwhat have you (?:remembered|saved|stored|noted)\b|\bshow (?:me )?(?:my (?:data|profile|preferences)|"
+    r"what you (?:know|remember))\b|\bwhat (?:are )?my preferences\b",
+    re.I,
+)
+OFF_RE = re.compile(
+    r"\b(?:stop|don'?t|do not|no more) (?:personali[sz](?:e|ing)|remember(?:ing)? (?:me|my preferences|things|stuff))\b|"
+    r"\bturn off personali[sz]ation\b|\bno personali[sz]ation\b",
+    re.I,
+)
+ON_RE = re.compile(
+    r"\b(?:start|turn on|resume|switch on) personali[sz](?:ing|ation)\b|\bpersonali[sz]e (?:again|me)\b|"
+    r"\byou can remember (?:me|my preferences)(?: again)?\b",
+    re.I,
+)
+FORGET_ONE_RE = re.compile(
+    r"\bforget (?:that |about )?(.+)|\bi'?m not (?:a |an )?(.+?) any ?more\b|\bi no longer (?:like |buy |eat )?(.+)|"
+    r"\bremove (.+?) from (?:my )?(?:preferences|profile|what you remember)\b",
+    re.I,
+)
+
+
+def command(text: str) -> Optional[str]:
+    """Which privacy control ``text`` asks for: erase | show | off | on | forget | None."""
+    t = (text or "").strip()
+    if not t:
+        return None
+    if ERASE_RE.search(t):
+        return "erase"
+    if OFF_RE.search(t):
+        return "off"
+    if ON_RE.search(t):
+        return "on"
+    if SHOW_RE.search(t):
+        return "show"
+    if FORGET_ONE_RE.search(t):
+        return "forget"
+    return None
+
+
+def profiles(turn: Turn) -> Optional[ProfileBook]:
+    return turn.services.profiles if turn.services is not None else None
+
+
+def extract_for(turn: Turn, text: str) -> List[Preference]:
+    vocab = turn.retriever.vocab
+    names = turn.retriever.store_names
+
+    def store_of(phrase: str) -> Optional[str]:
+        key = phrase.strip().lower()
+        return vocab.stores.get(key) or next((sid for sid, n in names.items() if n.lower() == key), None)
+
+    import time
+
+    return extract(text, brand_of=vocab.brand_of, store_of=store_of, now=time.time())
+
+
+def shown_name(turn: Turn, p: Preference) -> str:
+    """A preference in words, with a store id as its name and a brand as the catalog spells it."""
+    if p.kind == "store":
+        return p.words().replace(p.value, turn.retriever.store_names.get(p.value, p.value))
+    if p.kind in ("brand_like", "brand_avoid"):
+        spelled = turn.retriever.catalog.brands.get(p.value.lower(), p.value)
+        return p.words().replace(p.value, spelled)
+    return p.words()
+
+
+def before_act(turn: Turn) -> Optional[List[Dict[str, Any]]]:
+    """Answer a privacy command (returns the turn's events: it ends here) or note stated preferences
+    (returns None: the action goes on)."""
+    book = profiles(turn)
+    if book is None or not turn.text:
+        return None
+    cmd = command(turn.text)
+    if cmd is not None:
+        answer(turn, book, cmd)
+        return [{"event": "followup", "name": "action_listen"}]
+    new = book.remember(turn.sender, extract_for(turn, turn.text))
+    if new:
+        turn.say("prefs_noted", {"items": [shown_name(turn, p) for p in new]})
+    return None
+
+
+def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
+    sender = turn.sender
+    d = turn.settings.dialogue
+    if cmd == "erase":
+        counts = book.erase(sender)
+        kept = counts["anonymised"]
+        orders_text = (
+            f"Your {kept} order{'s' if kept != 1 else ''} and pickup reservations stay with the store without "
+            "your name or address. "
+            if kept
+            else ""
+        )
+        turn.say("memory_erased", {"orders_text": orders_text})
+        return
+    if cmd == "off":
+        book.set_personalised(sender, False)
+        turn.say("personalise_off")
+        return
+    if cmd == "on":
+        book.set_personalised(sender, True)
+        turn.say("personalise_on")
+        return
+    if cmd == "forget":
+        said = turn.text.lower()
+        stated = {p.key for p in extract_for(turn, re.sub(r"\b(?:forget|that|not|no longer|any ?more)\b", "", said))}
+
+        def meant(p: Preference) -> bool:
+            return p.key in stated or p.value.lower() in said or bool(p.kind == "size" and p.scope and p.scope in said)
+
+        gone = book.forget(sender, meant)
+        if gone:
+            turn.say("memory_forgot", {"items": [shown_name(turn, p) for p in gone]})
+        else:
+            turn.say("memory_forgot_nothing", {"items": [shown_name(turn, p) for p in book.preferences(sender)]})
+        return
+    prefs = book.preferences(sender)
+    engaged = book.engaged(sender)[:3]
+    names = []
+    for pid, _ in engaged:
+        try:
+            names.append(turn.retriever.get(pid).name)
+        except KeyError:
+            continue
+    turn.say(
+        "memory_list",
+        {
+            "items": [shown_name(turn, p) for p in prefs],
+            "engaged_text": ", ".join(names),
+            "personalised": book.personalised(sender),
+            "cart_days": d.profile_ttl_s // 86400,
+        },
+    )
+
+
+# -- search --------------------------------------------------------------------------------------------
+
+
+def hard_preferences(turn: Turn) -> List[Preference]:
+    book = profiles(turn)
+    if book is None or not book.personalised(turn.sender):
+        return []
+    return [p for p in book.preferences(turn.sender) if p.hard]
+
+
+def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
+    """What the engine's ranking uses: liked and avoided brands, the products engaged with and the weight
+    of the shopper vector. None for a new shopper or one who turned personalisation off (today's ranking)."""
+    book = profiles(turn)
+    if book is None or not book.personalised(turn.sender):
+        return None
+    prefs = book.preferences(turn.sender)
+    out: Dict[str, Any] = {
+        "brands": [p.value for p in prefs if p.kind == "brand_like"],
+        "avoid_brands": [p.value for p in prefs if p.kind == "brand_avoid"],
+        "engaged": book.engaged(turn.sender)[:20],
+        "personal_weight": turn.settings.dialogue.personal_weight,
+    }
+    return out if any(out[k] for k in ("brands", "avoid_brands", "engaged")) else None
+
+
+def keep(products: Sequence[Any], prefs: Sequence[Preference]) -> List[Any]:
+    return [p for p in products if violates(p, prefs) is None]
+
+
+def applied(shown: Sequence[Any], prefs: Sequence[Preference], dropped: int) -> List[str]:
+    """The hard preferences that shaped this list, in words: those that removed a product, and diets the
+    shown food meets."""
+    out = []
+    for pref in prefs:
+        if pref.kind == "diet" and any(getattr(p, "category", None) and violates(p, [pref]) is None for p in shown):
+            if dropped or any(_is_food(p) for p in shown):
+                out.append(f"{pref.value}, as you asked")
+        elif dropped and pref.kind == "allergen":
+            out.append(f"nothing that mentions {pref.value}")
+        elif dropped and pref.kind == "brand_avoid":
+            out.append(f"no {pref.value}")
+    return list(dict.fromkeys(out))
+
+
+def _is_food(p: Any) -> bool:
+    from shopper.preferences import is_food
+
+    return is_food(p)
+
+
+def signal(turn: Turn, product_ids: Sequence[str], what: str) -> None:
+    """Record that the shopper acted on products (viewed, compared, added, bought, reserved)."""
+    book = profiles(turn)
+    if book is None:
+        return
+    for pid in product_ids:
+        book.signal(turn.sender, pid, what)

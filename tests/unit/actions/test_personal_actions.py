@@ -1,0 +1,98 @@
+"""The shopper's preferences in the dialogue: noted when stated, applied to search (and said so), listed,
+forgotten one by one, switched off, erased; a new shopper gets exactly today's ranking."""
+from __future__ import annotations
+
+import pytest
+from action_helpers import Chat, P, products, services_for
+
+from actions.base import ShopAction
+from actions.search import ActionAssessRequest, ActionRecommend
+from actions.service import ActionPrivacy
+from retrieval.memory import InMemoryRetriever
+from shopper.profile import ProfileBook
+
+SNACKS = ["Grocery", "Snacks", "Snack Bars"]
+
+
+def catalog():
+    return products() + [
+        P("s1", "Crunchy Honey Snack Bar", "Barnhouse", 3.49, SNACKS, 4.6),
+        P("s2", "Chocolate Snack Bar", "Barnhouse", 2.99, SNACKS, 4.5),
+        P("s3", "Greenleaf Naturals Vegan Oat Snack Bar", "Greenleaf Naturals", 3.99, SNACKS, 4.1, diet="Vegan"),
+        P("s4", "Almond Vegan Snack Bar", "Nutty Co", 4.49, SNACKS, 4.0, diet="Vegan"),
+    ]
+
+
+@pytest.fixture
+def personal(store, redis_client):
+    services = services_for(InMemoryRetriever(catalog(), name="test"), store)
+    services.profiles = ProfileBook(redis_client, "test", ttl_s=600)
+    return services
+
+
+def search(chat, text):
+    chat.run(ActionAssessRequest, text, "search_product")
+    chat.run(ActionRecommend, text, "search_product")
+
+
+def test_a_stated_diet_and_brand_shape_the_next_search_and_the_reply_says_so(personal):
+    chat = Chat(personal)
+    chat.run(ActionAssessRequest, "I only buy vegan food, and I love Greenleaf Naturals", "search_product")
+    assert "Noted: you eat vegan and you like Greenleaf Naturals" in chat.text
+    search(chat, "show me some snack bars")
+    assert set(chat.card_ids) <= {"s3", "s4"} and chat.card_ids[0] == "s3"
+    assert "vegan, as you asked" in chat.text
+
+
+def test_a_new_shopper_gets_todays_ranking(personal, store):
+    plain = Chat(services_for(InMemoryRetriever(catalog(), name="test"), store), sender="plain")
+    new = Chat(personal, sender="newcomer")
+    search(plain, "show me some snack bars")
+    search(new, "show me some snack bars")
+    assert new.card_ids == plain.card_ids and "as you asked" not in new.text
+
+
+def test_an_allergy_leaves_out_what_mentions_it_and_nothing_fitting_is_said_plainly(personal):
+    chat = Chat(personal)
+    chat.run(ActionAssessRequest, "I'm vegan and I'm allergic to nuts", "search_product")
+    search(chat, "snack bars")
+    assert chat.card_ids == ["s3"]
+    chat2 = Chat(personal, sender="vegan2")
+    chat2.run(ActionAssessRequest, "I'm vegan", "search_product")
+    search(chat2, "potato chips")
+    assert chat2.cards == [] and "none that fit what you told me: you eat vegan" in chat2.text
+
+
+def test_memory_is_listed_forgotten_one_by_one_and_switched_off(personal):
+    chat = Chat(personal)
+    chat.run(ActionAssessRequest, "I'm vegan and I love Greenleaf Naturals", "search_product")
+    chat.run(ActionPrivacy, "what do you remember about me?", "ask_privacy")
+    assert "Here's what I remember: you eat vegan and you like Greenleaf Naturals" in chat.text
+    events = chat.run(ActionAssessRequest, "forget that I'm vegan", "search_product")  # whatever the NLU said
+    assert "I've forgotten that you eat vegan" in chat.text and events == [{"event": "followup", "name": "action_listen"}]
+    chat.run(ActionRecommend, "stop personalising", "refine")
+    assert "stopped personalising" in chat.text
+    chat.run(ActionPrivacy, "what do you know about me", "ask_privacy")
+    assert "Personalisation is off" in chat.text
+    chat.run(ActionAssessRequest, "I'm vegan", "search_product")
+    assert "Noted" not in chat.text and personal.profiles.preferences(chat.sender) == []
+
+
+def test_forget_me_erases_and_confirms(personal, redis_client):
+    chat = Chat(personal)
+    chat.run(ActionAssessRequest, "I'm vegan", "search_product")
+    search(chat, "snack bars")
+    chat.run(ShopActionProbe, "please delete everything you know about me", "deny")
+    assert "I've deleted everything I kept about you" in chat.text
+    assert [k for k in redis_client.scan_iter(match="*") if chat.sender in k] == [f"test:erase:{chat.sender}"]
+
+
+class ShopActionProbe(ShopAction):
+    """Any shopping action: the privacy controls come before its own work."""
+
+    def name(self) -> str:
+        return "action_probe"
+
+    def act(self, turn):
+        turn.say("greet")
+        return []
