@@ -91,10 +91,29 @@ ALLERGEN_WORDS = {
     "fish": "fish",
 }
 DIET_OF_ALLERGEN = {"gluten-free": "gluten", "dairy-free": "dairy"}
-FOOD_WORDS = frozenset({
-    "grocery", "groceries", "food", "foods", "beverages", "drinks", "snacks", "pantry", "dairy", "bakery",
-    "produce", "frozen", "meat", "seafood", "deli", "breakfast", "cereal", "confectionery", "foodgrains",
-})
+FOOD_WORDS = frozenset(
+    {
+        "grocery",
+        "groceries",
+        "food",
+        "foods",
+        "beverages",
+        "drinks",
+        "snacks",
+        "pantry",
+        "dairy",
+        "bakery",
+        "produce",
+        "frozen",
+        "meat",
+        "seafood",
+        "deli",
+        "breakfast",
+        "cereal",
+        "confectionery",
+        "foodgrains",
+    }
+)
 
 ME = r"(?:\bi\b|\bi'm\b|\bim\b|\bi am\b|\bwe\b|\bwe're\b|\bwe are\b|\bmy\b|\bour\b|\bfor me\b)"
 LIKE_RE = re.compile(

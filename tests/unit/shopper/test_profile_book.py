@@ -96,10 +96,7 @@ def test_forget_me_leaves_no_key_or_value_with_the_sender_id(redis_client):
             if who in key:
                 found.append(key)
                 continue
-            kind = redis_client.type(key)
-            values = {"string": lambda: [redis_client.get(key)], "hash": lambda: list(redis_client.hgetall(key).items()),
-                      "list": lambda: redis_client.lrange(key, 0, -1), "set": lambda: list(redis_client.smembers(key)),
-                      "zset": lambda: redis_client.zrange(key, 0, -1)}[kind]()
+            values = contents(redis_client, key)
             if who in json.dumps(values):
                 found.append(key)
         return found
@@ -109,3 +106,16 @@ def test_forget_me_leaves_no_key_or_value_with_the_sender_id(redis_client):
     kept = [json.loads(redis_client.get(k)) for k in redis_client.scan_iter(match="t:order:*")]
     mine = [o for o in kept if o["sender"] == ERASED]
     assert len(mine) == 1 and mine[0]["fulfilment"]["address"] == ERASED and mine[0]["lines"][0]["product_id"] == "k1"
+
+
+def contents(client, key):
+    kind = client.type(key)
+    if kind == "string":
+        return [client.get(key)]
+    if kind == "hash":
+        return list(client.hgetall(key).items())
+    if kind == "list":
+        return client.lrange(key, 0, -1)
+    if kind == "set":
+        return list(client.smembers(key))
+    return client.zrange(key, 0, -1)
