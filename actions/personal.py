@@ -10,6 +10,7 @@ message states are remembered and acknowledged, and the action goes on.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 from shopper.preferences import Preference, extract, violates
@@ -40,6 +41,11 @@ ON_RE = re.compile(
     r"\byou can remember (?:me|my preferences)(?: again)?\b",
     re.I,
 )
+MORE_LIKE_RE = re.compile(
+    r"\b(?:more|something|things|anything) (?:like|similar to) (?:what|the (?:one|ones|thing|things|stuff)(?: that)?) "
+    r"(?:i|we) (?:bought|ordered|got|purchased)\b|\bsimilar to my last (?:order|purchase)\b",
+    re.I,
+)
 FORGET_ONE_RE = re.compile(
     r"\bforget (?:that |about )?(.+)|\bi'?m not (?:a |an )?(.+?) any ?more\b|\bi no longer (?:like |buy |eat )?(.+)|"
     r"\bremove (.+?) from (?:my )?(?:preferences|profile|what you remember)\b",
@@ -60,6 +66,8 @@ def command(text: str) -> Optional[str]:
         return "on"
     if SHOW_RE.search(t):
         return "show"
+    if MORE_LIKE_RE.search(t):
+        return "more_like"
     if FORGET_ONE_RE.search(t):
         return "forget"
     return None
@@ -111,6 +119,9 @@ def before_act(turn: Turn) -> Optional[List[Dict[str, Any]]]:
 def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
     sender = turn.sender
     d = turn.settings.dialogue
+    if cmd == "more_like":
+        more_like_bought(turn, book)
+        return
     if cmd == "erase":
         counts = book.erase(sender)
         kept = counts["anonymised"]
@@ -162,6 +173,30 @@ def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
     )
 
 
+def more_like_bought(turn: Turn, book: ProfileBook) -> None:
+    """Products like the one the shopper bought most recently (their signals, else their latest order)."""
+    from actions.results import show_results
+    from shopper.store import SearchContext
+
+    bought = [s["product_id"] for s in book.signals(turn.sender) if s.get("what") == "bought"]
+    if not bought and turn.services is not None and turn.services.orders is not None:
+        latest = turn.services.orders.for_shopper(turn.sender, limit=1)
+        bought = [str(ln.get("product_id")) for o in latest for ln in o.get("lines") or []]
+    base = None
+    for pid in bought:
+        try:
+            base = turn.retriever.get(pid)
+            break
+        except KeyError:
+            continue
+    if base is None:
+        turn.say("nothing_bought")
+        return
+    hits = [h for h in turn.retriever.similar(base.id, k=40) if h.product.id != base.id]
+    turn.store.clear_search(turn.sender)
+    show_results(turn, SearchContext(query=(base.leaf_category or base.name).lower()), hits=hits)
+
+
 # -- search --------------------------------------------------------------------------------------------
 
 
@@ -179,13 +214,25 @@ def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
     if book is None or not book.personalised(turn.sender):
         return None
     prefs = book.preferences(turn.sender)
+    engaged = book.engaged(turn.sender)[:20]
+    products = []
+    for pid, _ in engaged:
+        try:
+            products.append(turn.retriever.get(pid))
+        except KeyError:
+            continue
+    colours = Counter((p.attributes.get("colour") or "").lower() for p in products) - Counter({"": 10**9})
+    budget = next((p.value for p in prefs if p.kind == "budget"), None)
+    prices = [p.price for p in products if p.price is not None]
     out: Dict[str, Any] = {
         "brands": [p.value for p in prefs if p.kind == "brand_like"],
         "avoid_brands": [p.value for p in prefs if p.kind == "brand_avoid"],
-        "engaged": book.engaged(turn.sender)[:20],
+        "engaged": engaged,
         "personal_weight": turn.settings.dialogue.personal_weight,
+        "colours": [c for c, _ in colours.most_common(2)],
+        "price_cap": float(budget) if budget else (max(prices) if prices else None),
     }
-    return out if any(out[k] for k in ("brands", "avoid_brands", "engaged")) else None
+    return out if any(out[k] for k in ("brands", "avoid_brands", "engaged", "price_cap")) else None
 
 
 def keep(products: Sequence[Any], prefs: Sequence[Preference]) -> List[Any]:

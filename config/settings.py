@@ -93,7 +93,9 @@ class DialogueSettings(_Section):
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest request body the servers read")
     personal_weight: float = Field(
-        default=0.5, ge=0.0, description="weight of the shopper vector in the ranking (0 = off; make bench-personal)"
+        default=0.0,
+        ge=0.0,
+        description="weight of the shopper vector in the ranking (0 = off: make bench-personal chose 0)",
     )
     max_tracker_events: int = Field(
         default=1200, ge=100, description="events kept in a conversation's tracker; older turns are dropped"

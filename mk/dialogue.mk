@@ -5,7 +5,7 @@ MAPPING   ?=
 DIALOGUE_ENV := SHOPGUIDE_CATALOG=$(CATALOG) $(if $(MAPPING),SHOPGUIDE_CATALOG_MAPPING=$(MAPPING)) RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3
 E2E_OUT   := .run/e2e
 
-.PHONY: run stop shell train status dialogue-validate dialogue-model dialogue-e2e bench-dialogue nlu-cv soak
+.PHONY: run stop shell train status dialogue-validate dialogue-model dialogue-e2e bench-dialogue nlu-cv soak bench-personal
 
 ## make run [CATALOG=bigbasket|instacart|myntra_fashion|PATH MAPPING=...]: set up what is missing, start all, Ctrl-C stops
 run: setup
@@ -52,6 +52,11 @@ bench-dialogue: dialogue-model
 SOAK_ARGS ?=
 soak: dialogue-model
 	@$(DIALOGUE_ENV) $(PY) scripts/soak.py $(SOAK_ARGS)
+
+## personalisation: simulated shoppers with hidden preferences, with and without it (docs/privacy.md)
+PERSONAL_ARGS ?=
+bench-personal: index
+	@$(DIALOGUE_ENV) $(PY) scripts/bench_personal.py $(PERSONAL_ARGS)
 
 ## NLU intent F1 by 3-fold cross-validation (about 2 min); NLU_CV_ARGS="--folds 3" adds DIET's entities (about 40 min)
 NLU_CV_ARGS ?= --folds 3 --intents-only

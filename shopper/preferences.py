@@ -324,7 +324,7 @@ def violates(p: Any, prefs: Iterable[Preference]) -> Optional[Preference]:
             continue
         text = text if text is not None else product_text(p)
         if pref.kind == "diet":
-            if not any(re.search(rf"\b{re.escape(w)}\b", text) for w in DIET_MARKS.get(pref.value, (pref.value,))):
+            if not any(re.search(rf"\b{re.escape(w)}s?\b", text) for w in DIET_MARKS.get(pref.value, (pref.value,))):
                 return pref
         else:
             freed = re.sub(r"\b[a-z]+[- ]free\b", " ", text)  # "nut-free" does not contain nuts

@@ -61,6 +61,8 @@ def outcome_of(act: str, facts: Mapping[str, Any]) -> str:
         return f"service:{facts['topic']}"
     if act.startswith(("memory_", "personalise_")):
         return "service:privacy"
+    if act == "nothing_bought":
+        return "service:privacy"
     if act.startswith("prefs_"):
         return "products" if act != "prefs_noted" else "clarify"
     if act in ("handoff_queued", "handoff_with_person"):

@@ -75,5 +75,8 @@ PERSONAL_TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
         "Okay, I've stopped personalising and cleared your preferences and history: you see what everyone sees. "
         'Say "personalise again" to turn it back on.'
     ),
+    "nothing_bought": lambda f: (
+        "I don't see anything you've bought here yet, so I can't find more like it. Tell me what you're looking for!"
+    ),
     "personalise_on": lambda f: "Personalisation is back on: tell me what you like and I'll keep it in mind.",
 }

@@ -12,6 +12,19 @@
       chat.note('Hi! Tell me what you are looking for, e.g. "running shoes under $80" or "a gift for my dad".');
     }
   });
+  var forget = document.querySelector('[data-forget-me]');
+  forget.addEventListener('click', function () {
+    // two steps instead of a blocking confirm(): the first click asks, the second deletes
+    if (forget.dataset.armed !== 'true') {
+      forget.dataset.armed = 'true';
+      forget.textContent = 'Delete everything? Click again';
+      setTimeout(function () { forget.dataset.armed = 'false'; forget.textContent = 'Forget me'; }, 6000);
+      return;
+    }
+    forget.dataset.armed = 'false';
+    forget.textContent = 'Forget me';
+    chat.forgetMe();
+  });
   document.querySelector('[data-new-chat]').addEventListener('click', function () {
     chat.reset();
     chat.note('New conversation. What are you looking for?');

@@ -343,6 +343,9 @@
   }
 
   $('[data-start-over]').addEventListener('click', wipe);
+  // "Forget me": the assistant erases this session's data and confirms; the screen then starts afresh
+  // (the idle wipe starts a new session too, so the next shopper never inherits a profile)
+  $('[data-forget-me]').addEventListener('click', function () { if (chat) chat.forgetMe(); });
 
   fetch('/web/api/config', { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (data) {
     cfg = data;

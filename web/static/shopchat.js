@@ -242,6 +242,7 @@
       self.renderBot(msg || {});
       self.scrollDown();
       self.opts.onActivity('bot');
+      if (self.forgetting && msg && msg.text) self.forgotten(msg.text);
     });
     socket.on('disconnect', function (reason) {
       if (socket !== self.socket) return;
@@ -317,6 +318,19 @@
     clearTimeout(this.waitTimer);
     if (this.typing) this.typing.hidden = true;
     this.root.dataset.waiting = 'false';
+  };
+
+  /** "Forget me": the assistant erases what it keeps about this session (and says so); then this
+   *  screen starts afresh with a new session id, so nothing links the next messages to the old ones. */
+  ShopChat.prototype.forgetMe = function () {
+    this.forgetting = true;
+    this.send('forget me', 'Forget me');
+  };
+
+  ShopChat.prototype.forgotten = function (confirmation) {
+    this.forgetting = false;
+    this.reset();
+    this.note(confirmation);
   };
 
   /** Forget this conversation on this screen: new session id, empty log, fresh socket. */

@@ -96,3 +96,13 @@ class ShopActionProbe(ShopAction):
     def act(self, turn):
         turn.say("greet")
         return []
+
+
+def test_more_like_what_i_bought_last_time(personal):
+    chat = Chat(personal)
+    chat.run(ShopActionProbe, "more like what I bought last time", "search_product")
+    assert "can't find more like it" in chat.text and chat.cards == []
+    personal.profiles.signal(chat.sender, "k1", "bought")
+    chat.run(ShopActionProbe, "more like what I bought last time", "search_product")
+    assert chat.card_ids and "k1" not in chat.card_ids
+    assert all(personal.retriever.get(pid).leaf_category == "Electric Kettle" for pid in chat.card_ids)
