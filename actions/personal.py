@@ -41,6 +41,13 @@ ON_RE = re.compile(
     r"\byou can remember (?:me|my preferences)(?: again)?\b",
     re.I,
 )
+LINK_START_RE = re.compile(
+    r"\b(?:link|connect|sync) (?:my |this |to my |with my )?(?:phone|mobile|other (?:chat|device)|another (?:chat|device)|"
+    r"devices?|accounts?|chats?|kiosk|telegram|whatsapp|messenger|slack)\b|\bcontinue on my (?:phone|mobile)\b|"
+    r"\b(?:give|send) me a (?:link )?code\b",
+    re.I,
+)
+LINK_CODE_RE = re.compile(r"^\W*(?:link|code|link code)[\s:]+([A-Za-z0-9]{8})\W*$", re.I)
 MORE_LIKE_RE = re.compile(
     r"\b(?:more|something|things|anything) (?:like|similar to) (?:what|the (?:one|ones|thing|things|stuff)(?: that)?) "
     r"(?:i|we) (?:bought|ordered|got|purchased)\b|\bsimilar to my last (?:order|purchase)\b",
@@ -60,6 +67,10 @@ def command(text: str) -> Optional[str]:
         return None
     if ERASE_RE.search(t):
         return "erase"
+    if LINK_CODE_RE.search(t):
+        return "link_redeem"
+    if LINK_START_RE.search(t):
+        return "link_start"
     if OFF_RE.search(t):
         return "off"
     if ON_RE.search(t):
@@ -121,6 +132,23 @@ def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
     d = turn.settings.dialogue
     if cmd == "more_like":
         more_like_bought(turn, book)
+        return
+    if cmd == "link_start":
+        turn.say("link_code", {"code": book.link_code(sender), "minutes": 10})
+        return
+    if cmd == "link_redeem":
+        m = LINK_CODE_RE.search(turn.text)
+        owner = book.redeem(sender, m.group(1) if m else "")
+        if owner is None or owner == sender:
+            turn.say("link_refused", {"same": owner == sender})
+            return
+        copied = book.copy_into(owner, sender)
+        items = 0
+        prices = turn.store.get_cart_prices(owner)
+        for pid, qty in turn.store.get_cart(owner).items():
+            turn.store.add_to_cart(sender, pid, qty, price=prices.get(pid))
+            items += qty
+        turn.say("linked", {"quantity": copied["preferences"], "cart_items": items})
         return
     if cmd == "erase":
         counts = book.erase(sender)

@@ -7,6 +7,8 @@ Keys (``P`` = prefix, ``S`` = sender id; all expire ``profile_ttl_s`` after the 
 ``P:shopper:S:signals``               list    JSON ``{"product_id", "what", "at"}``, newest first, at most 200
 ``P:shopper:S:profile``               hash    ``personalise`` = ``off`` when the shopper turned it off
 ``P:shopper:S:given_address``         string  a street address the shopper typed, blanked in the chat (10 min)
+``P:link:<code>``                     string  the sender a one-time link code was made for (10 min, used once)
+``P:shopper:S:link_misses``           string  wrong link codes this sender tried (10 min; 5 locks linking)
 ``P:erase:S``                         string  set by ``erase`` for the Rasa process, which then deletes the
                                               tracker once the turn is saved (``channels.rasa_plugins``)
 ====================================  ======  ==========================================================
@@ -29,6 +31,9 @@ MAX_SIGNALS = 200
 SIGNAL_WEIGHTS = {"bought": 3.0, "reserved": 2.0, "added": 2.0, "compared": 1.0, "viewed": 1.0, "rejected": -1.0}
 HALF_LIFE_DAYS = 14.0
 ERASED = "erased"
+LINK_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud or typed from a screen
+LINK_TTL_S = 600
+LINK_MAX_MISSES = 5
 
 
 class ProfileBook(RedisPart):
@@ -173,6 +178,50 @@ class ProfileBook(RedisPart):
             self.r.delete, f"{self.prefix}:tracker:{sender}", f"{self.prefix}:lock:{sender}", self.erase_key(sender)
         )
         return True
+
+    # -- one shopper across channels ----------------------------------------------------------------
+    def link_code(self, sender: str) -> str:
+        """A one-time code (8 characters, about 40 bits) that brings this shopper's preferences, product
+        history and cart to another chat within LINK_TTL_S."""
+        import secrets
+
+        code = "".join(secrets.choice(LINK_ALPHABET) for _ in range(8))
+        self._call(self.r.set, f"{self.prefix}:link:{code}", sender, ex=LINK_TTL_S)
+        return code
+
+    def redeem(self, sender: str, code: str) -> Optional[str]:
+        """The sender the code was made for (the code is used up), or None: wrong, expired, already used,
+        or too many wrong codes from this sender lately (LINK_MAX_MISSES per LINK_TTL_S)."""
+        misses_key = self.key(sender, "link_misses")
+        if int(self._call(self.r.get, misses_key) or 0) >= LINK_MAX_MISSES:
+            return None
+        clean = "".join(ch for ch in (code or "").upper() if ch in LINK_ALPHABET)[:8]
+        owner = self._call(self.r.getdel, f"{self.prefix}:link:{clean}") if len(clean) == 8 else None
+        if owner is None:
+            pipe = self.r.pipeline()
+            pipe.incr(misses_key)
+            pipe.expire(misses_key, LINK_TTL_S)
+            self._call(pipe.execute)
+        return owner
+
+    def copy_into(self, source: str, target: str) -> Dict[str, int]:
+        """``source``'s preferences and product history into ``target`` (their own entries stay)."""
+        prefs = self.preferences(source)
+        if prefs and self.personalised(target):
+            pipe = self.r.pipeline()
+            for p in prefs:
+                pipe.hset(self.key(target, "prefs"), p.key, json.dumps(p.to_json()))
+            pipe.expire(self.key(target, "prefs"), self.ttl_s)
+            self._call(pipe.execute)
+        signals = self.signals(source) if self.personalised(target) else []
+        if signals:
+            pipe = self.r.pipeline()
+            for row in reversed(signals):
+                pipe.lpush(self.key(target, "signals"), json.dumps(row))
+            pipe.ltrim(self.key(target, "signals"), 0, MAX_SIGNALS - 1)
+            pipe.expire(self.key(target, "signals"), self.ttl_s)
+            self._call(pipe.execute)
+        return {"preferences": len(prefs) if self.personalised(target) else 0, "signals": len(signals)}
 
     # -- a street address typed into the chat (kept out of the tracker: shopper.pii) -----------------
     def keep_address(self, sender: str, address: str, ttl_s: int = 600) -> None:

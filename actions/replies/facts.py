@@ -112,3 +112,5 @@ class Facts(TypedDict, total=False):
     engaged_text: str
     personalised: bool
     orders_text: str
+    same: bool  # link_refused: the code was made in this very chat
+    minutes: int

@@ -61,7 +61,7 @@ def outcome_of(act: str, facts: Mapping[str, Any]) -> str:
         return f"service:{facts['topic']}"
     if act.startswith(("memory_", "personalise_")):
         return "service:privacy"
-    if act == "nothing_bought":
+    if act in ("nothing_bought", "link_code", "link_refused", "linked"):
         return "service:privacy"
     if act.startswith("prefs_"):
         return "products" if act != "prefs_noted" else "clarify"

@@ -75,6 +75,21 @@ PERSONAL_TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
         "Okay, I've stopped personalising and cleared your preferences and history: you see what everyone sees. "
         'Say "personalise again" to turn it back on.'
     ),
+    "link_code": lambda f: (
+        f"Your link code is {f['code']}. In the other chat (your phone, another device or a messaging app) say "
+        f'"link {f["code"]}" within {f.get("minutes", 10)} minutes: your preferences and cart come with you. '
+        "The code works once."
+    ),
+    "link_refused": lambda f: (
+        "That's the code for this chat already."
+        if f.get("same")
+        else "That code doesn't work: it may be mistyped, used already or more than 10 minutes old. "
+        'Say "link my phone" in the other chat for a new one.'
+    ),
+    "linked": lambda f: (
+        f"Linked: I brought over {f['quantity']} preference{'s' if f['quantity'] != 1 else ''} and "
+        f"{f['cart_items']} item{'s' if f['cart_items'] != 1 else ''} for your cart from the other chat."
+    ),
     "nothing_bought": lambda f: (
         "I don't see anything you've bought here yet, so I can't find more like it. Tell me what you're looking for!"
     ),

@@ -106,3 +106,29 @@ def test_more_like_what_i_bought_last_time(personal):
     chat.run(ShopActionProbe, "more like what I bought last time", "search_product")
     assert chat.card_ids and "k1" not in chat.card_ids
     assert all(personal.retriever.get(pid).leaf_category == "Electric Kettle" for pid in chat.card_ids)
+
+
+def test_link_my_phone_brings_preferences_and_cart_once(personal):
+    import re
+
+    kiosk, phone, stranger = Chat(personal, sender="kiosk-s"), Chat(personal, sender="phone-s"), Chat(personal, sender="x-s")
+    kiosk.run(ActionAssessRequest, "I'm vegan and I love Greenleaf Naturals", "search_product")
+    personal.store.add_to_cart("kiosk-s", "s3", 2, price=3.99)
+    kiosk.run(ShopActionProbe, "link my phone", "search_product")
+    code = re.search(r"link code is ([A-Z0-9]{8})", kiosk.text).group(1)
+    phone.run(ShopActionProbe, f"link {code}", "search_product")
+    assert "brought over 2 preferences and 2 items" in phone.text
+    assert {p.value for p in personal.profiles.preferences("phone-s")} == {"vegan", "greenleaf naturals"}
+    assert personal.store.get_cart("phone-s") == {"s3": 2}
+    stranger.run(ShopActionProbe, f"link {code}", "search_product")  # used once: a second use gets nothing
+    assert "That code doesn't work" in stranger.text and personal.profiles.preferences("x-s") == []
+    assert personal.store.get_cart("x-s") == {}
+
+
+def test_guessing_link_codes_is_locked_after_five_misses(personal):
+    book = personal.profiles
+    code = book.link_code("owner-s")
+    assert [book.redeem("guesser", "ZZZZZZZZ") for _ in range(5)] == [None] * 5
+    assert book.redeem("guesser", code) is None  # even the right code, once locked out
+    assert book.redeem("someone-else", code.lower()) == "owner-s"
+    assert 0 < personal.store.r.ttl(f"test:link:{book.link_code('owner-s')}") <= 600
