@@ -30,7 +30,8 @@ def test_rasa_itself_refuses_to_start_without_redis(tmp_path):
     model = first_model_or_train()
     port = free_port()
     env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{port}/0", SHOPGUIDE_REDIS_PREFIX="x",
-               SHOPGUIDE_ACTION_URL=f"http://127.0.0.1:{free_port()}/webhook", RASA_TELEMETRY_ENABLED="false")
+               SHOPGUIDE_ACTION_URL=f"http://127.0.0.1:{free_port()}/webhook", SHOPGUIDE_ACTION_TOKEN="t",
+               RASA_TELEMETRY_ENABLED="false")
     from support.stack import load_stack_module
 
     stack = load_stack_module()  # the credentials `make run` uses: channels with unset ${VARS} left out
