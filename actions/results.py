@@ -191,14 +191,14 @@ def personal_fit(
             k=SEARCH_K,
             profile=profile_of(turn),
         ).hits
-        have = {h.product.id for h in ok}
-        ok += [
+        found = [
             h
             for h in more
-            if h.product.id not in have
-            and h.product.id not in seen
+            if h.product.id not in seen
             and must.matches(h.product)
             and is_topical(h.product, terms)
             and violates(h.product, hard) is None
         ]
+        have = {h.product.id for h in found}  # the diet-worded search ranks; the first search's fits follow
+        ok = found + [h for h in ok if h.product.id not in have]
     return ok, dropped

@@ -19,19 +19,27 @@ def redis_of(stack):
     return redis.Redis.from_url(stack.redis.url, decode_responses=True)
 
 
-def test_a_preference_from_turn_one_shapes_turn_five(stack, catalog):
+def conversation(stack, first_message):
     me = uuid.uuid4().hex
-    first = texts(stack.send(me, "Hi! I'm vegan, and I love Pantry Lane"))
-    assert "Noted: you eat vegan and you like Pantry Lane" in first
+    first = texts(stack.send(me, first_message))
     stack.send(me, "I need an electric kettle")
     stack.send(me, "tell me more about the first one")
     stack.send(me, "what's your return policy?")
-    replies = stack.send(me, "show me some ice cream")
+    return me, first, stack.send(me, "show me some ice cream")
+
+
+def test_a_preference_from_turn_one_shapes_turn_five(stack, catalog):
+    me, first, replies = conversation(stack, "Hi! I'm vegan, and I love Pantry Lane")
+    assert "Noted: you eat vegan and you like Pantry Lane" in first
     shown = [catalog.get(c["id"]) for c in cards(replies)]
     assert shown, texts(replies)
     assert all("vegan" in f"{p.name} {p.description} {p.attributes}".lower() for p in shown)
-    assert shown[0].brand == "Pantry Lane"
     assert "vegan, as you asked" in texts(replies)
+    # the same conversation without the preference: ice cream that does not say it is vegan, and no such note
+    _, _, control = conversation(stack, "Hi!")
+    others = [catalog.get(c["id"]) for c in cards(control)]
+    assert any("vegan" not in f"{p.name} {p.description}".lower() for p in others)
+    assert "as you asked" not in texts(control)
     memory = texts(stack.send(me, "what do you remember about me?"))
     assert "you eat vegan" in memory and "you like Pantry Lane" in memory
 
