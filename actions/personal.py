@@ -263,6 +263,21 @@ def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
     return out if any(out[k] for k in ("brands", "avoid_brands", "engaged", "price_cap")) else None
 
 
+def preference_reasons(turn: Turn, product: Any) -> List[str]:
+    """The shopper's preferences ``product`` meets, in words for its card: a diet it says it meets, a brand
+    they like."""
+    book = profiles(turn)
+    if book is None or not book.personalised(turn.sender):
+        return []
+    out = []
+    for p in book.preferences(turn.sender):
+        if p.kind == "diet" and _is_food(product) and violates(product, [p]) is None:
+            out.append(f"{p.value}, as you asked")
+        elif p.kind == "brand_like" and (product.brand or "").lower() == p.value.lower():
+            out.append(f"{product.brand}, a brand you like")
+    return out
+
+
 def keep(products: Sequence[Any], prefs: Sequence[Preference]) -> List[Any]:
     return [p for p in products if violates(p, prefs) is None]
 

@@ -8,7 +8,7 @@ from typing import Any, Collection, Dict, FrozenSet, List, Optional, Sequence
 
 from actions.base import Turn
 from actions.cards import button, card, product_facts, reason_for, recommendation_buttons
-from actions.personal import applied, hard_preferences, search_profile
+from actions.personal import applied, hard_preferences, preference_reasons, search_profile
 from actions.replies.facts import Facts
 from actions.replies.text import constraint, constraints
 from retrieval.api import Hit, SearchResult
@@ -145,6 +145,7 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
         return []
 
     reasons = [reason_for(p, chosen, f, ctx.price_preference) for p in chosen]
+    reasons = [with_preferences(r, p, turn) for r, p in zip(reasons, chosen, strict=True)]
     facts = facts_base.copy()
     models = [turn.retriever.variants(p.id) for p in chosen]  # the sizes and colours each model is in stock in
     rows = list(zip(chosen, reasons, models, strict=True))
@@ -162,6 +163,12 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
     if used:
         turn.say("prefs_applied", {"items": used})
     return []
+
+
+def with_preferences(reason: str, p: Product, turn: Turn) -> str:
+    """A card's reason, naming the shopper's preferences the product meets ("vegan, as you asked")."""
+    named = preference_reasons(turn, p)
+    return "; ".join([r for r in (reason, *named) if r])
 
 
 def personal_fit(

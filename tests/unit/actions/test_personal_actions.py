@@ -132,3 +132,12 @@ def test_guessing_link_codes_is_locked_after_five_misses(personal):
     assert book.redeem("guesser", code) is None  # even the right code, once locked out
     assert book.redeem("someone-else", code.lower()) == "owner-s"
     assert 0 < personal.store.r.ttl(f"test:link:{book.link_code('owner-s')}") <= 600
+
+
+def test_cards_name_the_preferences_they_meet(personal):
+    chat = Chat(personal)
+    chat.run(ActionAssessRequest, "I'm vegan and I love Greenleaf Naturals", "search_product")
+    search(chat, "snack bars")
+    reasons = {c["id"]: c.get("reason", "") for c in chat.cards}
+    assert "vegan, as you asked" in reasons["s3"] and "Greenleaf Naturals, a brand you like" in reasons["s3"]
+    assert "a brand you like" not in reasons.get("s4", "")
