@@ -121,10 +121,30 @@ def before_act(turn: Turn) -> Optional[List[Dict[str, Any]]]:
     if cmd is not None:
         answer(turn, book, cmd)
         return [{"event": "followup", "name": "action_listen"}]
-    new = book.remember(turn.sender, extract_for(turn, turn.text))
+    stated = extract_for(turn, turn.text)
+    new = book.remember(turn.sender, stated)
     if new:
         turn.say("prefs_noted", {"items": [shown_name(turn, p) for p in new]})
+    if stated and only_preferences(turn, turn.text) and book.personalised(turn.sender):  # "Hi, I'm vegan"
+        if not new:
+            turn.say("prefs_noted", {"items": [shown_name(turn, p) for p in stated]})
+        turn.say("prefs_ask_next")
+        return [{"event": "followup", "name": "action_listen"}]
     return None
+
+
+FILLER_RE = re.compile(
+    r"^\W*(?:hi|hey|hello|hiya|hey there|hi there|good (?:morning|afternoon|evening)|ok|okay|so|well|also|and|"
+    r"just so you know|fyi|by the way|btw|thanks|thank you)?\W*$",
+    re.I,
+)
+
+
+def only_preferences(turn: Turn, text: str) -> bool:
+    """Whether every part of ``text`` states a preference or is a greeting ("hey there, I'm gluten free")."""
+    from shopper.preferences import clauses
+
+    return all(FILLER_RE.match(c) or extract_for(turn, c) for c in clauses(text))
 
 
 def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:

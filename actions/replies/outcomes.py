@@ -64,7 +64,7 @@ def outcome_of(act: str, facts: Mapping[str, Any]) -> str:
     if act in ("nothing_bought", "link_code", "link_refused", "linked"):
         return "service:privacy"
     if act.startswith("prefs_"):
-        return "products" if act != "prefs_noted" else "clarify"
+        return "products" if act in ("prefs_applied", "prefs_nothing_fits") else "clarify"
     if act in ("handoff_queued", "handoff_with_person"):
         return "handoff"
     if act in PRODUCTS:

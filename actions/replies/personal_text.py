@@ -66,6 +66,7 @@ def _erased(f: Dict[str, Any]) -> str:
 PERSONAL_TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     "prefs_noted": _noted,
     "prefs_applied": _applied,
+    "prefs_ask_next": lambda f: "What can I find for you?",
     "prefs_nothing_fits": _nothing_fits,
     "memory_list": _memory,
     "memory_forgot": _forgot,

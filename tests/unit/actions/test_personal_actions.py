@@ -141,3 +141,12 @@ def test_cards_name_the_preferences_they_meet(personal):
     reasons = {c["id"]: c.get("reason", "") for c in chat.cards}
     assert "vegan, as you asked" in reasons["s3"] and "Greenleaf Naturals, a brand you like" in reasons["s3"]
     assert "a brand you like" not in reasons.get("s4", "")
+
+
+def test_a_message_that_only_states_preferences_is_noted_without_a_search(personal):
+    chat = Chat(personal)
+    events = chat.run(ActionAssessRequest, "hey there, I'm gluten free and I really like Greenleaf Naturals", "search_product")
+    assert events == [{"event": "followup", "name": "action_listen"}] and chat.cards == []
+    assert "Noted: you eat gluten-free and you like Greenleaf Naturals" in chat.text and "What can I find" in chat.text
+    chat.run(ActionAssessRequest, "I'm vegan, show me some snack bars", "search_product")
+    assert "Noted: you eat vegan" in chat.text and "What can I find" not in chat.text
