@@ -298,6 +298,16 @@ def preference_reasons(turn: Turn, product: Any) -> List[str]:
     return out
 
 
+def remembered_size(turn: Turn, product: Any) -> Optional[str]:
+    """The size the shopper said they wear for this kind of product (shoes, or clothes), if any."""
+    book = profiles(turn)
+    if book is None or not book.personalised(turn.sender):
+        return None
+    cats = " ".join(getattr(product, "category", None) or []).lower()
+    scope = "shoes" if re.search(r"\b(?:footwear|shoes?|boots|sneakers|trainers|sandals)\b", cats) else "clothing"
+    return next((p.value for p in book.preferences(turn.sender) if p.kind == "size" and p.scope == scope), None)
+
+
 def keep(products: Sequence[Any], prefs: Sequence[Preference]) -> List[Any]:
     return [p for p in products if violates(p, prefs) is None]
 

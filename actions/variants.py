@@ -40,6 +40,12 @@ def choose_variant(turn: Turn, p: Product, intent: str, store_id: Optional[str] 
     if "size" not in varying:
         return pick(variants, colour=colour or p.attributes.get("colour")) or p
     sizes = options(variants, "size", True, store_id)
+    if size is None:  # the size the shopper told us they wear, when this model comes in it
+        from actions.personal import remembered_size
+
+        known = remembered_size(turn, p)
+        if known and known.lower() in {s.lower() for s in sizes}:
+            size = known
     if size is None:
         same_colour = [v for v in variants if v.attributes.get("colour") == (colour or p.attributes.get("colour"))]
         in_colour = options(same_colour or variants, "size", True, store_id)

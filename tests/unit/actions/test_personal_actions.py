@@ -150,3 +150,21 @@ def test_a_message_that_only_states_preferences_is_noted_without_a_search(person
     assert "Noted: you eat gluten-free and you like Greenleaf Naturals" in chat.text and "What can I find" in chat.text
     chat.run(ActionAssessRequest, "I'm vegan, show me some snack bars", "search_product")
     assert "Noted: you eat vegan" in chat.text and "What can I find" not in chat.text
+
+
+def test_add_it_uses_the_size_the_shopper_said_they_wear(store, redis_client):
+    from test_cards_variants import catalog as shoes
+
+    from actions.cart import ActionChoose
+
+    services = services_for(InMemoryRetriever(shoes(), name="shoes"), store)
+    services.profiles = ProfileBook(redis_client, "test", ttl_s=600)
+    chat = Chat(services)
+    chat.run(ActionAssessRequest, "I'm a UK 10 in shoes", "search_product")
+    store.set_shown(chat.sender, ["v1"])
+    chat.run(ActionChoose, "add the first one", "add_to_cart")
+    assert store.get_cart(chat.sender) == {"v2": 1}  # the blue model in UK 10, not a size question
+    other = Chat(services, sender="no-size")
+    store.set_shown("no-size", ["v1"])
+    other.run(ActionChoose, "add the first one", "add_to_cart")
+    assert "Which size" in other.text and store.get_cart("no-size") == {}
