@@ -317,9 +317,8 @@ def applied(shown: Sequence[Any], prefs: Sequence[Preference], dropped: int) -> 
     shown food meets."""
     out = []
     for pref in prefs:
-        if pref.kind == "diet" and any(getattr(p, "category", None) and violates(p, [pref]) is None for p in shown):
-            if dropped or any(_is_food(p) for p in shown):
-                out.append(f"{pref.value}, as you asked")
+        if pref.kind == "diet" and any(_is_food(p) and violates(p, [pref]) is None for p in shown):
+            out.append(f"{pref.value}, as you asked")
         elif dropped and pref.kind == "allergen":
             out.append(f"nothing that mentions {pref.value}")
         elif dropped and pref.kind == "brand_avoid":

@@ -208,4 +208,7 @@ def personal_fit(
         ]
         have = {h.product.id for h in found}  # the diet-worded search ranks; the first search's fits follow
         ok = found + [h for h in ok if h.product.id not in have]
+    food_asked = food * 2 > len(fresh)
+    if food_asked and dropped and not any(is_food(h.product) for h in ok):
+        ok = []  # food was asked for and none fits: say so, rather than show the odd non-food match
     return ok, dropped

@@ -20,6 +20,8 @@ def catalog():
         P("s2", "Chocolate Snack Bar", "Barnhouse", 2.99, SNACKS, 4.5),
         P("s3", "Greenleaf Naturals Vegan Oat Snack Bar", "Greenleaf Naturals", 3.99, SNACKS, 4.1, diet="Vegan"),
         P("s4", "Almond Vegan Snack Bar", "Nutty Co", 4.49, SNACKS, 4.0, diet="Vegan"),
+        P("c2", "Salted Potato Chips Sharing Bag", "Hillside Kettle", 3.49, ["Grocery", "Snacks", "Potato Chips"], 4.1),
+        P("g1", "Potato Chips Poker Set", "Gamenight", 15.99, ["Toys & Games", "Card Games"], 4.5),
     ]
 
 
@@ -61,6 +63,7 @@ def test_an_allergy_leaves_out_what_mentions_it_and_nothing_fitting_is_said_plai
     chat2.run(ActionAssessRequest, "I'm vegan", "search_product")
     search(chat2, "potato chips")
     assert chat2.cards == [] and "none that fit what you told me: you eat vegan" in chat2.text
+    assert "as you asked" not in chat2.text  # nor the poker set that happens to match the words
 
 
 def test_memory_is_listed_forgotten_one_by_one_and_switched_off(personal):
