@@ -265,6 +265,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--warmup-s", type=float, default=60.0)
     ap.add_argument("--think-s", type=float, default=1.5)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "soak")
+    ap.add_argument("--keep-logs", type=Path, default=None, help="copy the run's logs (launcher, rasa, actions) here")
     args = ap.parse_args(argv)
     from support.stack import first_model_or_train
     from support.supervised import SupervisedStack
@@ -282,6 +283,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             result = soak.summary()
         finally:
             stack.close()
+            if args.keep_logs:
+                import shutil
+
+                args.keep_logs.mkdir(parents=True, exist_ok=True)
+                shutil.copy(stack.log, args.keep_logs / "launcher.log")
+                for log in (Path(tmp) / "logs").glob("*.log"):
+                    shutil.copy(log, args.keep_logs / log.name)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{args.out}.json").write_text(json.dumps(result, indent=2))
     Path(f"{args.out}-turns.json").write_text(json.dumps({"turns": soak.turns, "memory": soak.memory}))
