@@ -277,6 +277,7 @@ def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
         "avoid_brands": [p.value for p in prefs if p.kind == "brand_avoid"],
         "engaged": engaged,
         "personal_weight": turn.settings.dialogue.personal_weight,
+        "preference_weight": turn.settings.dialogue.preference_weight,
         "colours": [c for c, _ in colours.most_common(2)],
         "price_cap": float(budget) if budget else (max(prices) if prices else None),
     }

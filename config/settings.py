@@ -97,6 +97,9 @@ class DialogueSettings(_Section):
         ge=0.0,
         description="weight of the shopper vector in the ranking (0 = off: make bench-personal chose 0)",
     )
+    preference_weight: float = Field(
+        default=0.5, ge=0.0, description="boost per soft preference met (liked brand, colour, spend), in score spreads"
+    )
     max_tracker_events: int = Field(
         default=1200, ge=100, description="events kept in a conversation's tracker; older turns are dropped"
     )

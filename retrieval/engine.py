@@ -331,19 +331,23 @@ class SearchEngine:
                 cheapness = 1 - ranks / max(1, len(rows) - 1)
                 sign = 1 if parsed.price_preference == "low" else -1
                 score = score + sign * 0.5 * spread * (cheapness - 0.5)
-        brands = set(parsed.soft_brands) | {b.lower() for b in (profile or {}).get("brands", [])}
-        if brands:  # brands named in passing, and those the shopper said they like
+        brands = set(parsed.soft_brands)
+        if brands:  # brands named in passing
             score = score + 0.5 * spread * self.arrays.brand_mask(brands)[rows]
+        boost = float((profile or {}).get("preference_weight", 0.5))  # each soft preference met, in spreads
+        loved = {b.lower() for b in (profile or {}).get("brands", [])} - brands
+        if loved:  # brands the shopper said they like
+            score = score + boost * spread * self.arrays.brand_mask(loved)[rows]
         colours = [c.lower() for c in (profile or {}).get("colours", []) if c]
         if colours:  # colours of what the shopper engaged with
             liked = np.zeros(len(rows), dtype=bool)
             for c in colours:
                 liked |= self.arrays._colour_mask(c)[rows]
-            score = score + 0.5 * spread * liked
+            score = score + boost * spread * liked
         cap = (profile or {}).get("price_cap")
         if cap:  # within the shopper's usual spend (stated, or the most they engaged with)
             with np.errstate(invalid="ignore"):
-                score = score + 0.5 * spread * (self.arrays.price[rows] <= float(cap))
+                score = score + boost * spread * (self.arrays.price[rows] <= float(cap))
         avoid = {b.lower() for b in (profile or {}).get("avoid_brands", [])}
         if avoid:  # the shopper's avoided brands sink (the dialogue also filters them out)
             score = score - 10.0 * spread * self.arrays.brand_mask(avoid)[rows]

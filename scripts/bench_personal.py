@@ -195,7 +195,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tune", type=int, default=40)
     ap.add_argument("--test", type=int, default=80)
-    ap.add_argument("--weights", default="0,0.5,1,2,4,8")
+    ap.add_argument("--weights", default="0,0.5,1,2", help="shopper-vector weights tried")
+    ap.add_argument("--pref-weights", default="0.5,1,2", help="boosts per soft preference tried")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "personal")
     args = ap.parse_args(argv)
 
@@ -220,26 +221,28 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             store = RedisShopperStore.from_url(redis.url, "bp", 3600, 3600)
 
-            def services_with(weight: float) -> Services:
-                s = settings.copy(update={"dialogue": settings.dialogue.copy(update={"personal_weight": weight})})
+            def services_with(weight: float, pref: float) -> Services:
+                d = settings.dialogue.copy(update={"personal_weight": weight, "preference_weight": pref})
+                s = settings.copy(update={"dialogue": d})
                 return Services(retriever=retriever, store=store, phraser=None, settings=s,
                                 profiles=ProfileBook(store.r, "bp", 3600))
 
             tune = draw_shoppers(retriever.catalog, args.tune, seed=1)
             test = draw_shoppers(retriever.catalog, args.test, seed=2)
-            weights = [float(w) for w in args.weights.split(",")]
+            grid = [(float(w), float(b)) for b in args.pref_weights.split(",") for w in args.weights.split(",")]
             sweep = {}
-            for w in weights:
-                sweep[w] = evaluate(services_with(w), tune, pool_lists, True)["ndcg3"]
-                print(f">> tune: shopper-vector weight {w:g}: nDCG@3 {sweep[w]:.3f}", flush=True)
-            best = max(weights, key=lambda w: (round(sweep[w], 4), -w))
-            on = evaluate(services_with(best), test, pool_lists, True)
-            off = evaluate(services_with(best), test, pool_lists, False)
-            prefs_only = evaluate(services_with(0.0), test, pool_lists, True)
+            for w, b in grid:
+                sweep[f"{w:g}/{b:g}"] = evaluate(services_with(w, b), tune, pool_lists, True)["ndcg3"]
+                print(f">> tune: vector {w:g}, preference boost {b:g}: nDCG@3 {sweep[f'{w:g}/{b:g}']:.3f}", flush=True)
+            best_w, best_b = max(grid, key=lambda g: (round(sweep[f"{g[0]:g}/{g[1]:g}"], 4), -g[0], -g[1]))
+            on = evaluate(services_with(best_w, best_b), test, pool_lists, True)
+            off = evaluate(services_with(best_w, best_b), test, pool_lists, False)
+            prefs_only = evaluate(services_with(0.0, best_b), test, pool_lists, True)
         finally:
             redis.stop()
     result = {
-        "catalog": settings.search.catalog, "weight_sweep_on_tune": sweep, "chosen_weight": best,
+        "catalog": settings.search.catalog, "weight_sweep_on_tune": sweep, "chosen_weight": best_w,
+        "chosen_preference_boost": best_b,
         "test": {"personalised": on, "not_personalised": off, "preferences_without_shopper_vector": prefs_only},
         "ratio_ndcg3": round(on["ndcg3"] / off["ndcg3"], 3) if off["ndcg3"] else None,
         "seconds": round(time.perf_counter() - t0, 1),
@@ -261,13 +264,14 @@ def write_md(r: Dict[str, Any], path: Path) -> None:
         "# Personalisation: `make bench-personal`", "",
         f"Simulated shoppers on the {r['catalog']} catalog, action layer with the real search engine and Redis; "
         f"{r['machine']['cpus']} CPUs, {r['machine']['platform']}, measured {r['measured_at']} ({r['seconds']} s).", "",
-        f"Shopper-vector weight chosen on {len(r['weight_sweep_on_tune'])} values over the tuning shoppers (seed 1): "
-        + ", ".join(f"{w:g} -> {v:.3f}" for w, v in r["weight_sweep_on_tune"].items()) + f"; chosen **{r['chosen_weight']:g}**.", "",
+        f"Shopper-vector weight / boost per soft preference chosen on {len(r['weight_sweep_on_tune'])} pairs over the "
+        "tuning shoppers (seed 1): " + ", ".join(f"{k} -> {v:.3f}" for k, v in r["weight_sweep_on_tune"].items())
+        + f"; chosen **{r['chosen_weight']:g} / {r['chosen_preference_boost']:g}**.", "",
         f"Held-out shoppers (seed 2, n = {on['shoppers']}):", "",
         "| | nDCG@3 (preference-consistent) | hard-preference violations (of shown) | memory recall |",
         "|---|---|---|---|",
         f"| personalised | **{on['ndcg3']:.3f}** | {on['violations']} ({on['shown']}) | {on['memory_recall']:.0%} |",
-        f"| stated preferences only (weight 0) | {pv['ndcg3']:.3f} | {pv['violations']} ({pv['shown']}) | |",
+        f"| without the shopper vector (weight 0) | {pv['ndcg3']:.3f} | {pv['violations']} ({pv['shown']}) | |",
         f"| not personalised (today's ranking) | {off['ndcg3']:.3f} | {off['violations']} ({off['shown']}) | |",
         "", f"Ratio personalised / not: **{r['ratio_ndcg3']:.2f}x** (target 1.3x).",
     ]
@@ -282,13 +286,16 @@ def write_png(r: Dict[str, Any], path: Path) -> None:
 
     t = r["test"]
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    names = ["not personalised", "stated prefs only", "personalised"]
+    names = ["not personalised", "no shopper vector", "personalised"]
     vals = [t["not_personalised"]["ndcg3"], t["preferences_without_shopper_vector"]["ndcg3"], t["personalised"]["ndcg3"]]
     a.bar(names, vals, color=["grey", "tab:blue", "tab:green"])
     a.set_ylabel("preference-consistent nDCG@3 (held-out)")
     a.set_ylim(0, 1)
-    ws = list(r["weight_sweep_on_tune"])
-    b.plot([float(w) for w in ws], [r["weight_sweep_on_tune"][w] for w in ws], marker="o")
+    for boost in sorted({k.split("/")[1] for k in r["weight_sweep_on_tune"]}, key=float):
+        keys = [k for k in r["weight_sweep_on_tune"] if k.split("/")[1] == boost]
+        b.plot([float(k.split("/")[0]) for k in keys], [r["weight_sweep_on_tune"][k] for k in keys], marker="o",
+               label=f"boost {boost}")
+    b.legend()
     b.set_xlabel("shopper-vector weight")
     b.set_ylabel("nDCG@3 (tuning shoppers)")
     fig.tight_layout()
