@@ -225,19 +225,22 @@ def parse_query(text: str, vocab: Optional[Vocabulary] = None) -> ParsedQuery:
     words = _key(q).split()
     brands: Set[str] = set()
     soft: Set[str] = set()
-    for _s, _e, brand in _find_phrases(words, vocab.brands, vocab.max_ngram):
+    named = _find_phrases(words, vocab.brands, vocab.max_ngram)
+    for _s, _e, brand in named:
         if brand in exclude_brands:
             continue
         (soft if _key(brand) in vocab.ambiguous_brands else brands).add(brand)
 
+    cats = _find_phrases(words, vocab.categories, vocab.max_ngram)
+    # a colour word inside a brand or a several-word kind of product is not a colour ("ice cream", "Red Bull")
+    inside = {i for s, e, _ in named for i in range(s, e)} | {i for s, e, _ in cats if e - s > 1 for i in range(s, e)}
     colour = None
-    for w in words:
-        if w in vocab.colours:
+    for i, w in enumerate(words):
+        if w in vocab.colours and i not in inside:
             colour = "grey" if w == "gray" else w
             break
 
     category = None
-    cats = _find_phrases(words, vocab.categories, vocab.max_ngram)
     if cats and re.search(
         r"\b(?:in|from|under|section|category|department|aisle)\s+(?:the\s+)?" + re.escape(_key(cats[0][2])), _key(q)
     ):

@@ -84,3 +84,12 @@ def test_odd_input_never_raises(text):
 
 def test_normalize_strips_control_characters():
     assert normalize("Red\x00 \tShoes\u200b") == "red shoes"
+
+
+def test_a_colour_word_inside_a_kind_of_product_or_a_brand_is_not_a_colour():
+    vocab = Vocabulary(brands={"red bull": "red bull"}, categories={"ice cream": "ice cream"},
+                       colours=frozenset({"red", "cream", "black"}))
+    assert parse_query("show me some ice cream", vocab).filters.colour is None
+    assert parse_query("red bull energy drink", vocab).filters.colour is None
+    assert parse_query("red ice cream", vocab).filters.colour == "red"
+    assert parse_query("a cream sofa", vocab).filters.colour == "cream"
