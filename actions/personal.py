@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from shopper.preferences import Preference, extract, violates
+from shopper.preferences import Preference, extract, is_food, violates
 
 if TYPE_CHECKING:
     from actions.base import Turn
@@ -60,28 +60,23 @@ FORGET_ONE_RE = re.compile(
 )
 
 
+# first match wins: "forget me" before "forget that ...", a code before "link my phone"
+COMMANDS = (
+    ("erase", ERASE_RE),
+    ("link_redeem", LINK_CODE_RE),
+    ("link_start", LINK_START_RE),
+    ("off", OFF_RE),
+    ("on", ON_RE),
+    ("show", SHOW_RE),
+    ("more_like", MORE_LIKE_RE),
+    ("forget", FORGET_ONE_RE),
+)
+
+
 def command(text: str) -> Optional[str]:
-    """Which privacy control ``text`` asks for: erase | show | off | on | forget | None."""
+    """Which control ``text`` asks for (a name in COMMANDS), or None."""
     t = (text or "").strip()
-    if not t:
-        return None
-    if ERASE_RE.search(t):
-        return "erase"
-    if LINK_CODE_RE.search(t):
-        return "link_redeem"
-    if LINK_START_RE.search(t):
-        return "link_start"
-    if OFF_RE.search(t):
-        return "off"
-    if ON_RE.search(t):
-        return "on"
-    if SHOW_RE.search(t):
-        return "show"
-    if MORE_LIKE_RE.search(t):
-        return "more_like"
-    if FORGET_ONE_RE.search(t):
-        return "forget"
-    return None
+    return next((name for name, pattern in COMMANDS if t and pattern.search(t)), None)
 
 
 def profiles(turn: Turn) -> Optional[ProfileBook]:
@@ -248,11 +243,12 @@ def more_like_bought(turn: Turn, book: ProfileBook) -> None:
 # -- search --------------------------------------------------------------------------------------------
 
 
-def hard_preferences(turn: Turn) -> List[Preference]:
+def active_preferences(turn: Turn) -> List[Preference]:
+    """The shopper's preferences, or none when personalisation is off (one read for a whole list)."""
     book = profiles(turn)
     if book is None or not book.personalised(turn.sender):
         return []
-    return [p for p in book.preferences(turn.sender) if p.hard]
+    return book.preferences(turn.sender)
 
 
 def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
@@ -284,15 +280,11 @@ def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
     return out if any(out[k] for k in ("brands", "avoid_brands", "engaged", "price_cap")) else None
 
 
-def preference_reasons(turn: Turn, product: Any) -> List[str]:
-    """The shopper's preferences ``product`` meets, in words for its card: a diet it says it meets, a brand
-    they like."""
-    book = profiles(turn)
-    if book is None or not book.personalised(turn.sender):
-        return []
+def preference_reasons(prefs: Sequence[Preference], product: Any) -> List[str]:
+    """The preferences ``product`` meets, in words for its card: a diet it says it meets, a liked brand."""
     out = []
-    for p in book.preferences(turn.sender):
-        if p.kind == "diet" and _is_food(product) and violates(product, [p]) is None:
+    for p in prefs:
+        if p.kind == "diet" and is_food(product) and violates(product, [p]) is None:
             out.append(f"{p.value}, as you asked")
         elif p.kind == "brand_like" and (product.brand or "").lower() == p.value.lower():
             out.append(f"{product.brand}, a brand you like")
@@ -309,28 +301,18 @@ def remembered_size(turn: Turn, product: Any) -> Optional[str]:
     return next((p.value for p in book.preferences(turn.sender) if p.kind == "size" and p.scope == scope), None)
 
 
-def keep(products: Sequence[Any], prefs: Sequence[Preference]) -> List[Any]:
-    return [p for p in products if violates(p, prefs) is None]
-
-
 def applied(shown: Sequence[Any], prefs: Sequence[Preference], dropped: int) -> List[str]:
     """The hard preferences that shaped this list, in words: those that removed a product, and diets the
     shown food meets."""
     out = []
     for pref in prefs:
-        if pref.kind == "diet" and any(_is_food(p) and violates(p, [pref]) is None for p in shown):
+        if pref.kind == "diet" and any(is_food(p) and violates(p, [pref]) is None for p in shown):
             out.append(f"{pref.value}, as you asked")
         elif dropped and pref.kind == "allergen":
             out.append(f"nothing that mentions {pref.value}")
         elif dropped and pref.kind == "brand_avoid":
             out.append(f"no {pref.value}")
     return list(dict.fromkeys(out))
-
-
-def _is_food(p: Any) -> bool:
-    from shopper.preferences import is_food
-
-    return is_food(p)
 
 
 def signal(turn: Turn, product_ids: Sequence[str], what: str) -> None:

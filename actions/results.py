@@ -8,7 +8,7 @@ from typing import Any, Collection, Dict, FrozenSet, List, Optional, Sequence
 
 from actions.base import Turn
 from actions.cards import button, card, product_facts, reason_for, recommendation_buttons
-from actions.personal import applied, hard_preferences, preference_reasons, search_profile
+from actions.personal import active_preferences, applied, preference_reasons, search_profile
 from actions.replies.facts import Facts
 from actions.replies.text import constraint, constraints
 from retrieval.api import Hit, SearchResult
@@ -106,7 +106,8 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
         query_terms(ctx) if (not hits_given and turn.retriever.topicality.has_kind(query_terms(ctx))) else frozenset()
     )
     fresh = [h for h in hits if h.product.id not in seen and must.matches(h.product) and is_topical(h.product, terms)]
-    hard = hard_preferences(turn)
+    prefs = active_preferences(turn)
+    hard = [p for p in prefs if p.hard]
     dropped = 0
     if hard:
         fresh, dropped = personal_fit(turn, ctx, f, seen, fresh, hard, must, terms, hits_given)
@@ -145,7 +146,7 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
         return []
 
     reasons = [reason_for(p, chosen, f, ctx.price_preference) for p in chosen]
-    reasons = [with_preferences(r, p, turn) for r, p in zip(reasons, chosen, strict=True)]
+    reasons = [with_preferences(r, p, prefs) for r, p in zip(reasons, chosen, strict=True)]
     facts = facts_base.copy()
     models = [turn.retriever.variants(p.id) for p in chosen]  # the sizes and colours each model is in stock in
     rows = list(zip(chosen, reasons, models, strict=True))
@@ -165,9 +166,9 @@ def show_results(turn: Turn, ctx: SearchContext, hits: Optional[List[Hit]] = Non
     return []
 
 
-def with_preferences(reason: str, p: Product, turn: Turn) -> str:
+def with_preferences(reason: str, p: Product, prefs: Sequence[Any]) -> str:
     """A card's reason, naming the shopper's preferences the product meets ("vegan, as you asked")."""
-    named = preference_reasons(turn, p)
+    named = preference_reasons(prefs, p)
     return "; ".join([r for r in (reason, *named) if r])
 
 

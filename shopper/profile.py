@@ -81,7 +81,8 @@ class ProfileBook(RedisPart):
         if not prefs or not self.personalised(sender):
             return []
         k = self.key(sender, "prefs")
-        have = {p.key for p in self.preferences(sender)}
+        kept = self.preferences(sender)
+        have = {p.key for p in kept}
         new = [p for p in prefs if p.key not in have]
         pipe = self.r.pipeline()
         for p in prefs:
@@ -89,7 +90,7 @@ class ProfileBook(RedisPart):
                 other = "brand_avoid" if p.kind == "brand_like" else "brand_like"
                 pipe.hdel(k, Preference(other, p.value, scope=p.scope).key)
             if p.kind in ("size", "budget", "store"):  # one value per scope: the latest wins
-                for old in self.preferences(sender):
+                for old in kept:
                     if old.kind == p.kind and old.scope == p.scope and old.key != p.key:
                         pipe.hdel(k, old.key)
             pipe.hset(k, p.key, json.dumps(p.to_json()))
@@ -243,11 +244,3 @@ def engagement(signals: Sequence[Dict[str, Any]], now: Optional[float] = None) -
         if pid:
             total[pid] = total.get(pid, 0.0) + w * math.pow(0.5, age_days / HALF_LIFE_DAYS)
     return sorted(((p, w) for p, w in total.items() if w > 0), key=lambda x: -x[1])
-
-
-def connect_profiles(settings: Any = None) -> ProfileBook:
-    from config import get_settings
-    from shopper.store import redis_client
-
-    d = (settings or get_settings()).dialogue
-    return ProfileBook(redis_client(d.redis), d.redis_prefix, d.profile_ttl_s, url=d.redis)
