@@ -38,6 +38,7 @@ class Turn:
     entities: List[Dict[str, Any]] = field(default_factory=list)
     channel: str = ""
     metadata: Dict[str, Any] = field(default_factory=dict)
+    _shopper: Optional[str] = field(default=None, repr=False)
 
     @classmethod
     def of(cls, dispatcher: CollectingDispatcher, tracker: Tracker, services: Services) -> Turn:
@@ -61,6 +62,14 @@ class Turn:
         if self.services is None:
             raise RuntimeError("this turn has no services (retriever, store): build the action with Services")
         return self.services
+
+    @property
+    def shopper(self) -> str:
+        """Whose profile and cart this chat uses: the shopper it was linked to with a code, or its own id."""
+        if self._shopper is None:
+            book = self.services.profiles if self.services is not None else None
+            self._shopper = book.identity(self.sender) if book is not None and self.sender else self.sender
+        return self._shopper
 
     @property
     def store(self) -> ShopperStore:

@@ -38,7 +38,7 @@ class ActionShowCart(ShopAction):
         return "action_show_cart"
 
     def act(self, turn: Turn) -> List[Dict[str, Any]]:
-        lines, items, total = cart_contents(turn, turn.store.get_cart(turn.sender))
+        lines, items, total = cart_contents(turn, turn.store.get_cart(turn.shopper))
         if not lines:
             turn.say("cart_empty")
             return []
@@ -66,7 +66,7 @@ class ActionChoose(ShopAction):
         if p is None:  # asked which size
             return []
         qty = quantity(turn.entities, turn.text)
-        cart = turn.store.add_to_cart(turn.sender, p.id, qty, price=p.price)
+        cart = turn.store.add_to_cart(turn.shopper, p.id, qty, price=p.price)
         signal(turn, [p.id], "added")
         _, items, total = cart_contents(turn, cart)
         focus_on(turn, p)

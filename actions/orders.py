@@ -102,7 +102,7 @@ def _fulfilment_text(f: Dict[str, Any]) -> str:
 
 def quote(turn: Turn) -> Optional[Dict[str, Any]]:
     """Show the cart as an order to confirm, prices re-read from the catalog now. None: nothing to check out."""
-    lines, items, total = cart_contents(turn, turn.store.get_cart(turn.sender))
+    lines, items, total = cart_contents(turn, turn.store.get_cart(turn.shopper))
     if not lines:
         turn.say("checkout_empty")
         return None
@@ -110,7 +110,7 @@ def quote(turn: Turn) -> Optional[Dict[str, Any]]:
     fulfilment, unknown = _fulfilment(turn, (before or {}).get("fulfilment"))
     if unknown:
         turn.say("unknown_store", {"store_name": unknown, "store_names": sorted(turn.retriever.store_names.values())})
-    added = turn.store.get_cart_prices(turn.sender)
+    added = turn.store.get_cart_prices(turn.shopper)
     changes = [
         {"name": p.name, "was_text": money(added[p.id], p.currency), "now_text": money(p.price, p.currency)}
         for p, _ in lines
@@ -234,7 +234,7 @@ def place_pending(turn: Turn) -> None:
     pending["order_id"] = placed.order["id"]
     turn.store.save_checkout(turn.sender, pending)
     if placed.status == "placed":
-        turn.store.clear_cart(turn.sender)
+        turn.store.clear_cart(turn.shopper)
     hours = max(1, turn.settings.dialogue.checkout_link_ttl_s // 3600)
     say_order(
         turn, "order_placed", placed.order, {"link": checkout_link(turn, placed.order["id"]), "link_hours": hours}

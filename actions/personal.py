@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
+from retrieval.variants import model_key
 from shopper.preferences import Preference, extract, is_food, violates
 
 if TYPE_CHECKING:
@@ -117,10 +118,10 @@ def before_act(turn: Turn) -> Optional[List[Dict[str, Any]]]:
         answer(turn, book, cmd)
         return [{"event": "followup", "name": "action_listen"}]
     stated = extract_for(turn, turn.text)
-    new = book.remember(turn.sender, stated)
+    new = book.remember(turn.shopper, stated)
     if new:
         turn.say("prefs_noted", {"items": [shown_name(turn, p) for p in new]})
-    if stated and only_preferences(turn, turn.text) and book.personalised(turn.sender):  # "Hi, I'm vegan"
+    if stated and only_preferences(turn, turn.text) and book.personalised(turn.shopper):  # "Hi, I'm vegan"
         if not new:
             turn.say("prefs_noted", {"items": [shown_name(turn, p) for p in stated]})
         turn.say("prefs_ask_next")
@@ -157,13 +158,9 @@ def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
         if owner is None or owner == sender:
             turn.say("link_refused", {"same": owner == sender})
             return
-        copied = book.copy_into(owner, sender)
-        items = 0
-        prices = turn.store.get_cart_prices(owner)
-        for pid, qty in turn.store.get_cart(owner).items():
-            turn.store.add_to_cart(sender, pid, qty, price=prices.get(pid))
-            items += qty
-        turn.say("linked", {"quantity": copied["preferences"], "cart_items": items})
+        shared = book.link(sender, owner)
+        items = sum(turn.store.get_cart(shared).values())
+        turn.say("linked", {"quantity": len(book.preferences(shared)), "cart_items": items})
         return
     if cmd == "erase":
         counts = book.erase(sender)
@@ -177,11 +174,11 @@ def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
         turn.say("memory_erased", {"orders_text": orders_text})
         return
     if cmd == "off":
-        book.set_personalised(sender, False)
+        book.set_personalised(turn.shopper, False)
         turn.say("personalise_off")
         return
     if cmd == "on":
-        book.set_personalised(sender, True)
+        book.set_personalised(turn.shopper, True)
         turn.say("personalise_on")
         return
     if cmd == "forget":
@@ -191,14 +188,14 @@ def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
         def meant(p: Preference) -> bool:
             return p.key in stated or p.value.lower() in said or bool(p.kind == "size" and p.scope and p.scope in said)
 
-        gone = book.forget(sender, meant)
+        gone = book.forget(turn.shopper, meant)
         if gone:
             turn.say("memory_forgot", {"items": [shown_name(turn, p) for p in gone]})
         else:
-            turn.say("memory_forgot_nothing", {"items": [shown_name(turn, p) for p in book.preferences(sender)]})
+            turn.say("memory_forgot_nothing", {"items": [shown_name(turn, p) for p in book.preferences(turn.shopper)]})
         return
-    prefs = book.preferences(sender)
-    engaged = book.engaged(sender)[:3]
+    prefs = book.preferences(turn.shopper)
+    engaged = book.engaged(turn.shopper)[:3]
     names = []
     for pid, _ in engaged:
         try:
@@ -210,7 +207,7 @@ def answer(turn: Turn, book: ProfileBook, cmd: str) -> None:
         {
             "items": [shown_name(turn, p) for p in prefs],
             "engaged_text": ", ".join(names),
-            "personalised": book.personalised(sender),
+            "personalised": book.personalised(turn.shopper),
             "cart_days": d.profile_ttl_s // 86400,
         },
     )
@@ -221,7 +218,7 @@ def more_like_bought(turn: Turn, book: ProfileBook) -> None:
     from actions.results import show_results
     from shopper.store import SearchContext
 
-    bought = [s["product_id"] for s in book.signals(turn.sender) if s.get("what") == "bought"]
+    bought = [s["product_id"] for s in book.signals(turn.shopper) if s.get("what") == "bought"]
     if not bought and turn.services is not None and turn.services.orders is not None:
         latest = turn.services.orders.for_shopper(turn.sender, limit=1)
         bought = [str(ln.get("product_id")) for o in latest for ln in o.get("lines") or []]
@@ -246,19 +243,19 @@ def more_like_bought(turn: Turn, book: ProfileBook) -> None:
 def active_preferences(turn: Turn) -> List[Preference]:
     """The shopper's preferences, or none when personalisation is off (one read for a whole list)."""
     book = profiles(turn)
-    if book is None or not book.personalised(turn.sender):
+    if book is None or not book.personalised(turn.shopper):
         return []
-    return book.preferences(turn.sender)
+    return book.preferences(turn.shopper)
 
 
 def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
     """What the engine's ranking uses: liked and avoided brands, the products engaged with and the weight
     of the shopper vector. None for a new shopper or one who turned personalisation off (today's ranking)."""
     book = profiles(turn)
-    if book is None or not book.personalised(turn.sender):
+    if book is None or not book.personalised(turn.shopper):
         return None
-    prefs = book.preferences(turn.sender)
-    engaged = book.engaged(turn.sender)[:20]
+    prefs = book.preferences(turn.shopper)
+    engaged = book.engaged(turn.shopper)[:20]
     products = []
     for pid, _ in engaged:
         try:
@@ -275,6 +272,7 @@ def search_profile(turn: Turn) -> Optional[Dict[str, Any]]:
         "personal_weight": turn.settings.dialogue.personal_weight,
         "preference_weight": turn.settings.dialogue.preference_weight,
         "colours": [c for c, _ in colours.most_common(2)],
+        "known": sorted({model_key(p) for p in products}),
         "price_cap": float(budget) if budget else (max(prices) if prices else None),
     }
     return out if any(out[k] for k in ("brands", "avoid_brands", "engaged", "price_cap")) else None
@@ -294,11 +292,11 @@ def preference_reasons(prefs: Sequence[Preference], product: Any) -> List[str]:
 def remembered_size(turn: Turn, product: Any) -> Optional[str]:
     """The size the shopper said they wear for this kind of product (shoes, or clothes), if any."""
     book = profiles(turn)
-    if book is None or not book.personalised(turn.sender):
+    if book is None or not book.personalised(turn.shopper):
         return None
     cats = " ".join(getattr(product, "category", None) or []).lower()
     scope = "shoes" if re.search(r"\b(?:footwear|shoes?|boots|sneakers|trainers|sandals)\b", cats) else "clothing"
-    return next((p.value for p in book.preferences(turn.sender) if p.kind == "size" and p.scope == scope), None)
+    return next((p.value for p in book.preferences(turn.shopper) if p.kind == "size" and p.scope == scope), None)
 
 
 def applied(shown: Sequence[Any], prefs: Sequence[Preference], dropped: int) -> List[str]:
@@ -321,4 +319,4 @@ def signal(turn: Turn, product_ids: Sequence[str], what: str) -> None:
     if book is None:
         return
     for pid in product_ids:
-        book.signal(turn.sender, pid, what)
+        book.signal(turn.shopper, pid, what)

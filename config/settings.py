@@ -93,15 +93,21 @@ class DialogueSettings(_Section):
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="largest request body the servers read")
     personal_weight: float = Field(
-        default=0.0,
+        default=2.0,
         ge=0.0,
-        description="weight of the shopper vector in the ranking (0 = off: make bench-personal chose 0)",
+        description="weight of the shopper vector in the ranking, in score spreads (make bench-personal chose 2)",
     )
     preference_weight: float = Field(
-        default=0.5, ge=0.0, description="boost per soft preference met (liked brand, colour, spend), in score spreads"
+        default=2.0,
+        ge=0.0,
+        description="boost per soft preference met (liked brand, colour, spend), in score spreads (bench-personal chose 2)",
     )
     max_tracker_events: int = Field(
         default=1200, ge=100, description="events kept in a conversation's tracker; older turns are dropped"
+    )
+    socketio_redis: bool = Field(
+        default=False,
+        description="share Socket.IO rooms between Rasa replicas through Redis (set by make run REPLICAS=N)",
     )
 
     @property

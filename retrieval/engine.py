@@ -348,6 +348,12 @@ class SearchEngine:
         if cap:  # within the shopper's usual spend (stated, or the most they engaged with)
             with np.errstate(invalid="ignore"):
                 score = score + boost * spread * (self.arrays.price[rows] <= float(cap))
+        known = set((profile or {}).get("known") or ())
+        if known:  # models the shopper already looked at or has: new ones first, whatever they match
+            seen = np.fromiter(
+                (model_key(self.catalog.products[r]) in known for r in rows), dtype=bool, count=len(rows)
+            )
+            score = score - boost * spread * (1 + bool(loved) + bool(colours) + bool(cap)) * seen
         avoid = {b.lower() for b in (profile or {}).get("avoid_brands", [])}
         if avoid:  # the shopper's avoided brands sink (the dialogue also filters them out)
             score = score - 10.0 * spread * self.arrays.brand_mask(avoid)[rows]

@@ -13,6 +13,7 @@ products shown next:
 * preference-consistent nDCG@3: a product's gain is the share of the shopper's hidden preferences it
   meets (none for the two they already looked at); the ideal is the best three of that kind in the catalog;
 * hard-preference violations: shown products that break a stated diet or avoided brand;
+* off-kind: shown products that are not the kind asked for (a boost too strong would pull them in);
 * memory recall: the share of stated preferences that "what do you remember about me?" lists.
 
 The same shoppers run again with personalisation off (today's ranking). The shopper-vector weight is
@@ -176,18 +177,19 @@ def ndcg3(shopper: Shopper, shown: Sequence[Any], pool: Sequence[Any]) -> float:
 def evaluate(services: Any, shoppers: Sequence[Shopper], pools: Dict[str, List[Any]], personalise: bool) -> Dict[str, Any]:
     from shopper.preferences import Preference, violates
 
-    scores, violations, shown_n, listed, stated = [], 0, 0, 0, 0
+    scores, violations, shown_n, listed, stated, off_kind = [], 0, 0, 0, 0, 0
     for s in shoppers:
         r = converse(services, s, personalise)
         scores.append(ndcg3(s, r["shown"], pools[s.kind]))
         hard = ([Preference("diet", s.diet)] if s.diet else []) + ([Preference("brand_avoid", s.avoid.lower())] if s.avoid else [])
         violations += sum(1 for p in r["shown"] if violates(p, hard) is not None)
         shown_n += len(r["shown"])
+        off_kind += sum(1 for p in r["shown"] if leaf(p) != s.kind)
         if personalise:
             words = s.stated_words()
             stated += len(words)
             listed += sum(1 for w in words if w.lower() in r["memory"].lower())
-    return {"ndcg3": sum(scores) / len(scores), "violations": violations, "shown": shown_n,
+    return {"ndcg3": sum(scores) / len(scores), "violations": violations, "shown": shown_n, "off_kind": off_kind,
             "memory_recall": (listed / stated) if stated else None, "shoppers": len(shoppers)}
 
 
@@ -268,11 +270,11 @@ def write_md(r: Dict[str, Any], path: Path) -> None:
         "tuning shoppers (seed 1): " + ", ".join(f"{k} -> {v:.3f}" for k, v in r["weight_sweep_on_tune"].items())
         + f"; chosen **{r['chosen_weight']:g} / {r['chosen_preference_boost']:g}**.", "",
         f"Held-out shoppers (seed 2, n = {on['shoppers']}):", "",
-        "| | nDCG@3 (preference-consistent) | hard-preference violations (of shown) | memory recall |",
-        "|---|---|---|---|",
-        f"| personalised | **{on['ndcg3']:.3f}** | {on['violations']} ({on['shown']}) | {on['memory_recall']:.0%} |",
-        f"| without the shopper vector (weight 0) | {pv['ndcg3']:.3f} | {pv['violations']} ({pv['shown']}) | |",
-        f"| not personalised (today's ranking) | {off['ndcg3']:.3f} | {off['violations']} ({off['shown']}) | |",
+        "| | nDCG@3 (preference-consistent) | hard-preference violations (of shown) | not the kind asked for | memory recall |",
+        "|---|---|---|---|---|",
+        f"| personalised | **{on['ndcg3']:.3f}** | {on['violations']} ({on['shown']}) | {on['off_kind']} | {on['memory_recall']:.0%} |",
+        f"| without the shopper vector (weight 0) | {pv['ndcg3']:.3f} | {pv['violations']} ({pv['shown']}) | {pv['off_kind']} | |",
+        f"| not personalised (today's ranking) | {off['ndcg3']:.3f} | {off['violations']} ({off['shown']}) | {off['off_kind']} | |",
         "", f"Ratio personalised / not: **{r['ratio_ndcg3']:.2f}x** (target 1.3x).",
     ]
     path.write_text("\n".join(lines) + "\n")

@@ -9,12 +9,16 @@ Keys (``P`` = prefix, ``S`` = sender id; all expire ``profile_ttl_s`` after the 
 ``P:shopper:S:given_address``         string  a street address the shopper typed, blanked in the chat (10 min)
 ``P:link:<code>``                     string  the sender a one-time link code was made for (10 min, used once)
 ``P:shopper:S:link_misses``           string  wrong link codes this sender tried (10 min; 5 locks linking)
+``P:shopper:S:same_as``               string  the shopper this chat was linked to with a code: its profile,
+                                              signals and cart are used from then on (profile lifetime)
+``P:shopper:S:linked``                set     the chats linked to this shopper (unlinked when it is erased)
 ``P:erase:S``                         string  set by ``erase`` for the Rasa process, which then deletes the
                                               tracker once the turn is saved (``channels.rasa_plugins``)
 ====================================  ======  ==========================================================
 
 ``erase`` deletes every key of the shopper (context, shown lists, cart, checkout, profile, preferences,
 signals, hand-off thread) and keeps orders and reservations only without the sender id and address.
+For a linked chat it also deletes the shared profile, signals and cart, and the link.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ ERASED = "erased"
 LINK_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud or typed from a screen
 LINK_TTL_S = 600
 LINK_MAX_MISSES = 5
+SHARED = ("prefs", "signals", "profile", "cart", "cart_prices")  # what linked chats share
 
 
 class ProfileBook(RedisPart):
@@ -135,6 +140,12 @@ class ProfileBook(RedisPart):
         """Delete everything kept for ``sender`` but orders and reservations, which stay without the
         sender id and the address (the store needs them for stock and accounts). Returns counts."""
         keys = list(self._call(lambda: list(self.r.scan_iter(match=f"{self.prefix}:shopper:{sender}:*", count=500))))
+        shared = self.identity(sender)
+        if shared != sender:  # a linked chat: the profile and cart it shares go too
+            keys += [self.key(shared, what) for what in SHARED]
+            self._call(self.r.srem, self.key(shared, "linked"), sender)
+        linked = self._call(self.r.smembers, self.key(sender, "linked")) or []
+        keys += [self.key(other, "same_as") for other in linked]  # chats linked to this one: unlinked
         keys += list(self._call(lambda: list(self.r.scan_iter(match=f"{self.prefix}:handoff:{sender}*", count=500))))
         orders = self._call(self.r.zrange, self.key(sender, "orders"), 0, -1) or []
         codes = self._call(self.r.zrange, self.key(sender, "resv"), 0, -1) or []
@@ -204,6 +215,32 @@ class ProfileBook(RedisPart):
             pipe.expire(misses_key, LINK_TTL_S)
             self._call(pipe.execute)
         return owner
+
+    def identity(self, sender: str) -> str:
+        """Whose profile and cart this chat uses: the shopper it was linked to, or itself."""
+        return self._call(self.r.get, self.key(sender, "same_as")) or sender
+
+    def link(self, sender: str, owner: str) -> str:
+        """From now on ``sender`` uses ``owner``'s profile, signals and cart (one shopper, two chats). What
+        ``sender`` had of its own is added to ``owner``'s first. Returns the shared identity."""
+        shared = self.identity(owner)
+        if shared == sender:
+            return sender
+        self.copy_into(sender, shared)
+        own_cart = self._call(self.r.hgetall, self.key(sender, "cart")) or {}
+        own_prices = self._call(self.r.hgetall, self.key(sender, "cart_prices")) or {}
+        pipe = self.r.pipeline()
+        for pid, qty in own_cart.items():
+            pipe.hincrby(self.key(shared, "cart"), pid, int(qty))
+        if own_prices:
+            pipe.hset(self.key(shared, "cart_prices"), mapping=own_prices)
+        pipe.delete(*[self.key(sender, what) for what in SHARED])
+        pipe.set(self.key(sender, "same_as"), shared, ex=self.ttl_s)
+        pipe.sadd(self.key(shared, "linked"), sender)
+        for what in ("cart", "cart_prices", "linked"):
+            pipe.expire(self.key(shared, what), self.ttl_s)
+        self._call(pipe.execute)
+        return shared
 
     def copy_into(self, source: str, target: str) -> Dict[str, int]:
         """``source``'s preferences and product history into ``target`` (their own entries stay)."""

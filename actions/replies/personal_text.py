@@ -88,8 +88,9 @@ PERSONAL_TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
         'Say "link my phone" in the other chat for a new one.'
     ),
     "linked": lambda f: (
-        f"Linked: I brought over {f['quantity']} preference{'s' if f['quantity'] != 1 else ''} and "
-        f"{f['cart_items']} item{'s' if f['cart_items'] != 1 else ''} for your cart from the other chat."
+        f"Linked: this chat and the other one now share your preferences ({f['quantity']}) and your cart "
+        f"({f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}); what you change in one shows in both. "
+        'Say "forget me" in either to delete it all.'
     ),
     "nothing_bought": lambda f: (
         "I don't see anything you've bought here yet, so I can't find more like it. Tell me what you're looking for!"

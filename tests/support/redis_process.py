@@ -5,6 +5,8 @@ pytest is imported lazily, so the package does not depend on it.
 """
 from __future__ import annotations
 
+import json
+
 import shutil
 import socket
 import subprocess
@@ -97,3 +99,23 @@ try:  # fixtures, when pytest is around
         return free_port
 except ImportError:  # pragma: no cover
     pass
+
+
+def traces(client, text: str) -> list:
+    """Every key whose name or value contains ``text`` (a full SCAN: erasure checks)."""
+    found = []
+    for key in client.scan_iter(match="*", count=1000):
+        kind = client.type(key)
+        if kind == "string":
+            values = [client.get(key)]
+        elif kind == "hash":
+            values = list(client.hgetall(key).items())
+        elif kind == "list":
+            values = client.lrange(key, 0, -1)
+        elif kind == "set":
+            values = list(client.smembers(key))
+        else:
+            values = client.zrange(key, 0, -1)
+        if text in key or text in json.dumps(values):
+            found.append(key)
+    return found

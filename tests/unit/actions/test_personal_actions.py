@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from action_helpers import Chat, P, products, services_for
+from support.redis_process import traces
 
 from actions.base import ShopAction
 from actions.search import ActionAssessRequest, ActionRecommend
@@ -111,21 +112,49 @@ def test_more_like_what_i_bought_last_time(personal):
     assert all(personal.retriever.get(pid).leaf_category == "Electric Kettle" for pid in chat.card_ids)
 
 
-def test_link_my_phone_brings_preferences_and_cart_once(personal):
+def link(personal, owner, other):
     import re
 
+    owner.run(ShopActionProbe, "link my phone", "search_product")
+    code = re.search(r"link code is ([A-Z0-9]{8})", owner.text).group(1)
+    other.run(ShopActionProbe, f"link {code}", "search_product")
+    return code
+
+
+def test_linked_chats_share_one_profile_and_cart_from_then_on(personal):
     kiosk, phone, stranger = Chat(personal, sender="kiosk-s"), Chat(personal, sender="phone-s"), Chat(personal, sender="x-s")
     kiosk.run(ActionAssessRequest, "I'm vegan and I love Greenleaf Naturals", "search_product")
     personal.store.add_to_cart("kiosk-s", "s3", 2, price=3.99)
-    kiosk.run(ShopActionProbe, "link my phone", "search_product")
-    code = re.search(r"link code is ([A-Z0-9]{8})", kiosk.text).group(1)
-    phone.run(ShopActionProbe, f"link {code}", "search_product")
-    assert "brought over 2 preferences and 2 items" in phone.text
-    assert {p.value for p in personal.profiles.preferences("phone-s")} == {"vegan", "greenleaf naturals"}
-    assert personal.store.get_cart("phone-s") == {"s3": 2}
+    personal.store.add_to_cart("phone-s", "s4", 1, price=4.49)  # the phone's own cart joins the shared one
+    code = link(personal, kiosk, phone)
+    assert "share your preferences (2) and your cart (3 items)" in phone.text
+    phone.run(ActionAssessRequest, "I never buy Barnhouse", "search_product")  # said on the phone ...
+    kiosk.run(ActionPrivacy, "what do you remember about me?", "ask_privacy")  # ... known at the kiosk
+    assert "you'd rather not buy Barnhouse" in kiosk.text and "you eat vegan" in kiosk.text
+    search(phone, "show me some snack bars")
+    assert set(phone.card_ids) <= {"s3", "s4"} and "vegan, as you asked" in phone.text
+    personal.store.add_to_cart(personal.profiles.identity("phone-s"), "s1", 1, price=3.49)
+    assert personal.store.get_cart("kiosk-s") == {"s3": 2, "s4": 1, "s1": 1}
     stranger.run(ShopActionProbe, f"link {code}", "search_product")  # used once: a second use gets nothing
     assert "That code doesn't work" in stranger.text and personal.profiles.preferences("x-s") == []
-    assert personal.store.get_cart("x-s") == {}
+    assert personal.profiles.identity("x-s") == "x-s" and personal.store.get_cart("x-s") == {}
+
+
+def test_forget_me_in_a_linked_chat_erases_the_shared_profile_and_the_link(personal, redis_client):
+    web, phone = Chat(personal, sender="web-s-0123456789abcdef"), Chat(personal, sender="phone-s-0123456789abcdef")
+    web.run(ActionAssessRequest, "I'm vegan", "search_product")
+    personal.store.add_to_cart("web-s-0123456789abcdef", "s3", 1, price=3.99)
+    link(personal, web, phone)
+    phone.run(ShopActionProbe, "forget me", "search_product")
+    assert "I've deleted everything I kept about you" in phone.text
+    assert personal.profiles.preferences("web-s-0123456789abcdef") == []
+    assert personal.store.get_cart("web-s-0123456789abcdef") == {}
+    left = traces(redis_client, "phone-s-0123456789abcdef")
+    assert left == ["test:erase:phone-s-0123456789abcdef"]  # the Rasa process deletes the tracker after the turn
+    personal.store.add_to_cart("web-s-0123456789abcdef", "s4", 1)  # the owner chat forgets too: its links go
+    link(personal, web, phone)
+    web.run(ShopActionProbe, "forget me", "search_product")
+    assert personal.profiles.identity("phone-s-0123456789abcdef") == "phone-s-0123456789abcdef"
 
 
 def test_guessing_link_codes_is_locked_after_five_misses(personal):

@@ -86,3 +86,23 @@ def test_repeated_query_text_is_encoded_once(engine, monkeypatch):
     b = engine.search("lavender hand soap", exclude_ids=[a[0].product.id], k=3)
     assert calls == [["lavender hand soap"]]
     assert a[0].product.id not in {h.product.id for h in b}
+
+
+def test_a_profile_nudges_the_ranking_and_none_leaves_it_as_it_was(engine):
+    plain = [h.product for h in engine.search("body wash", k=8)]
+    assert [h.product for h in engine.search("body wash", k=8, profile=None)] == plain
+    brand = plain[-1].brand  # a brand that ranks low for the request alone
+    liked = [h.product for h in engine.search("body wash", k=8, profile={"brands": [brand], "preference_weight": 2})]
+    assert liked[0].brand == brand and all("body wash" in (p.leaf_category or "").lower() for p in liked[:3])
+    avoided = [h.product for h in engine.search("body wash", k=8, profile={"avoid_brands": [plain[0].brand]})]
+    assert plain[0].brand not in {p.brand for p in avoided[:3]}
+
+
+def test_products_the_shopper_already_looked_at_make_room_for_new_ones(engine):
+    from retrieval.variants import model_key
+
+    plain = [h.product for h in engine.search("running shoes", k=10)]
+    known = [model_key(p) for p in plain[:2]]
+    fresh = [h.product for h in engine.search("running shoes", k=40, profile={"known": known, "preference_weight": 1})]
+    assert {model_key(p) for p in fresh[:3]}.isdisjoint(known)
+    assert set(known) <= {model_key(p) for p in fresh}  # moved down, not hidden

@@ -6,6 +6,8 @@ import json
 import time
 import uuid
 
+from support.redis_process import traces as find_traces
+
 from shopper.handoff import HandoffDesk
 from shopper.orders import Line, OrderBook
 from shopper.preferences import Preference, extract
@@ -91,31 +93,10 @@ def test_forget_me_leaves_no_key_or_value_with_the_sender_id(redis_client):
     assert b.finish_erase(SENDER) and not b.finish_erase(SENDER)
 
     def traces(who):
-        found = []
-        for key in redis_client.scan_iter(match="*", count=1000):
-            if who in key:
-                found.append(key)
-                continue
-            values = contents(redis_client, key)
-            if who in json.dumps(values):
-                found.append(key)
-        return found
+        return find_traces(redis_client, who)
 
     assert traces(SENDER) == []
     assert traces(other)  # the other shopper's data is untouched
     kept = [json.loads(redis_client.get(k)) for k in redis_client.scan_iter(match="t:order:*")]
     mine = [o for o in kept if o["sender"] == ERASED]
     assert len(mine) == 1 and mine[0]["fulfilment"]["address"] == ERASED and mine[0]["lines"][0]["product_id"] == "k1"
-
-
-def contents(client, key):
-    kind = client.type(key)
-    if kind == "string":
-        return [client.get(key)]
-    if kind == "hash":
-        return list(client.hgetall(key).items())
-    if kind == "list":
-        return client.lrange(key, 0, -1)
-    if kind == "set":
-        return list(client.smembers(key))
-    return client.zrange(key, 0, -1)
