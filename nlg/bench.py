@@ -65,7 +65,7 @@ def run(model_dir: Path, draws: int, seed: int, device: str, budget_ms: float) -
     refs: Dict[tuple, List[str]] = {}
     for e in held:
         refs.setdefault((e.act, e.slots), []).append(e.text)
-    cfg = NLGSettings.from_env(device=device, latency_budget_ms=budget_ms)
+    cfg = NLGSettings.from_env(device=device, latency_budget_ms=budget_ms, pool_size=0)  # the model, not the pool
     t0 = time.perf_counter()
     pm = PhraserModel.load(model_dir, cfg.device)
     load_s = time.perf_counter() - t0

@@ -5,7 +5,10 @@ Two implementations of one interface, injected rather than monkeypatched:
 - :class:`TemplatePhraser`: templates only; no model, no torch. Tests and the
   fallback path use it.
 - :class:`ModelPhraser`: samples a few candidates from the trained GPT-2 under a
-  latency budget, returns the first that passes the guard, else the template.
+  latency budget, returns the first that passes the guard, else the template. The
+  phrasings that passed are pooled per act and slot set (they hold placeholders, not
+  values); once a pool is full its phrasings are reused, checked again against the
+  new values, instead of sampling.
 
 Both always return a non-empty reply whose figures and names come from ``facts``.
 """
@@ -14,11 +17,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import random
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Tuple
 
 from config import NLGSettings
 from nlg import guard, templates
@@ -46,6 +50,7 @@ class Reply:
         rejected: the guard's reasons for the candidates it turned down.
         top_candidate: the model's best-scored candidate before the guard
             (delexicalised), for logs and the benchmark; None when there was none.
+        pooled: a model phrasing reused from the pool (no sampling this time).
     """
 
     text: str
@@ -57,6 +62,7 @@ class Reply:
     candidates: int = 0
     rejected: Tuple[Tuple[str, ...], ...] = ()
     top_candidate: Optional[str] = None
+    pooled: bool = False
 
 
 class Phraser(Protocol):
@@ -134,6 +140,9 @@ class ModelPhraser(TemplatePhraser):
         self._loader: Optional[Callable[[], Any]] = model if self._model is None else None
         self._load_lock = threading.Lock()
         self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlg")
+        self._phrasings: Dict[Tuple[str, Tuple[str, ...]], List[str]] = {}  # (act, slots) -> delex texts
+        self._phrasings_lock = threading.Lock()
+        self._rng = random.Random(self.config.seed)
 
     def load(self) -> Any:
         """Load the model now (e.g. when the action server starts)."""
@@ -168,10 +177,14 @@ class ModelPhraser(TemplatePhraser):
         if model is None:
             return self.template_reply(act, facts, "no_model", t0)
         cfg = self.config
-        # the budget covers generation; loading happens once per process (see warmup)
-        deadline = time.perf_counter() + cfg.latency_budget_ms / 1000.0
         known = getattr(model, "ngrams", None) if cfg.ngram_check else None
         vocab = self._vocab(model)
+        key = (act, tuple(values))
+        pooled = self._from_pool(key, values, vocab, known)
+        if pooled is not None:
+            return Reply(pooled[1], "model", act, pooled[0], None, (time.perf_counter() - t0) * 1000, pooled=True)
+        # the budget covers generation; loading happens once per process (see warmup)
+        deadline = time.perf_counter() + cfg.latency_budget_ms / 1000.0
         rejected: List[Tuple[str, ...]] = []
         top: Optional[str] = None
         n_seen = 0
@@ -211,28 +224,60 @@ class ModelPhraser(TemplatePhraser):
             last_batch_s = time.perf_counter() - t_batch
             if top is None and cands:
                 top = cands[0].text
+            passed: List[Tuple[str, str]] = []
             for c in cands:
-                n_seen += 1
-                reasons = guard.check(c.text, values, vocab=vocab, lexicon=self.lexicon, known_ngrams=known)
-                if not reasons:
-                    lex = lexicalise(c.text, values)
-                    reasons = guard.ungrounded(lex.text, values, self.lexicon)
-                    if not reasons:
-                        return Reply(
-                            lex.text,
-                            "model",
-                            act,
-                            c.text,
-                            None,
-                            (time.perf_counter() - t0) * 1000,
-                            n_seen,
-                            tuple(rejected),
-                            top,
-                        )
-                rejected.append(tuple(reasons))
+                reasons = self._rejects(c.text, values, vocab, known)
+                if isinstance(reasons, str):
+                    passed.append((c.text, reasons))
+                elif not passed:
+                    n_seen += 1
+                    rejected.append(reasons)
+            if passed:
+                self._keep(key, [delex for delex, _ in passed])
+                return Reply(
+                    passed[0][1],
+                    "model",
+                    act,
+                    passed[0][0],
+                    None,
+                    (time.perf_counter() - t0) * 1000,
+                    n_seen + 1,
+                    tuple(rejected),
+                    top,
+                )
         return self.template_reply(
             act, facts, "guard", t0, candidates=n_seen, rejected=tuple(rejected), top_candidate=top
         )
+
+    def _rejects(self, delex: str, values: Mapping[str, str], vocab: Any, known: Any) -> Any:
+        """The reply ``delex`` makes with ``values`` (a str) when the guard passes it, else its reasons."""
+        reasons = guard.check(delex, values, vocab=vocab, lexicon=self.lexicon, known_ngrams=known)
+        if reasons:
+            return tuple(reasons)
+        lex = lexicalise(delex, values)
+        reasons = guard.ungrounded(lex.text, values, self.lexicon)
+        return tuple(reasons) if reasons else lex.text
+
+    def _keep(self, key: Tuple[str, Tuple[str, ...]], delexes: List[str]) -> None:
+        size = self.config.pool_size
+        if size <= 0:
+            return
+        with self._phrasings_lock:
+            pool = self._phrasings.setdefault(key, [])
+            for d in delexes:
+                if d not in pool and len(pool) < size:
+                    pool.append(d)
+
+    def _from_pool(self, key: Tuple[str, Tuple[str, ...]], values: Mapping[str, str], vocab: Any, known: Any):
+        """(delex, text) of a pooled phrasing the guard passes with these values, once the pool is full."""
+        size = self.config.pool_size
+        with self._phrasings_lock:
+            pool = list(self._phrasings.get(key, ()))
+        if size <= 0 or len(pool) < size:
+            return None
+        delex = self._rng.choice(pool)
+        text = self._rejects(delex, values, vocab, known)
+        return (delex, text) if isinstance(text, str) else None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -197,3 +197,32 @@ def test_loading_does_not_eat_the_generation_budget(corpus):
 
     r = ModelPhraser(slow_loader, NLGSettings(latency_budget_ms=100), corpus).phrase("greet", {})
     assert r.source == "model" and r.latency_ms >= 300
+
+
+def test_phrasings_that_passed_are_pooled_and_reused_with_new_values_once_the_pool_is_full(corpus):
+    good = ["Try [p1_name] by [p1_brand] at [p1_price], or [p2_name] by [p2_brand] at [p2_price].",
+            "Both: [p1_name] by [p1_brand] ([p1_price]) and [p2_name] by [p2_brand] ([p2_price])."]
+    fake = FakeModel(good + ["Try [p1_name] at [p2_price] or [p2_name] at [p1_price] by [p1_brand] [p2_brand]."])
+    phraser = ModelPhraser(fake, NLGSettings(latency_budget_ms=2000, pool_size=2, seed=1), corpus)
+    first = phraser.phrase("recommend", FACTS)
+    assert first.source == "model" and not first.pooled and fake.calls == 1
+    other = {"products": [{"name": "Hill Boot", "brand": "Peak", "price": 80},
+                          {"name": "Road Flat", "brand": "Pace", "price": 70}], "currency": "USD"}
+    again = [phraser.phrase("recommend", other) for _ in range(6)]
+    assert fake.calls == 1 and all(r.pooled and r.source == "model" for r in again)  # no sampling: the pool answers
+    assert {r.delex for r in again} <= set(good) and all("Hill Boot" in r.text and "$80" in r.text for r in again)
+    assert guard.ungrounded(again[0].text, phraser.values_for("recommend", other)) == []
+    # another slot set has its own pool; pool_size 0 always samples
+    off = ModelPhraser(fake, NLGSettings(latency_budget_ms=2000, pool_size=0), corpus)
+    off.phrase("recommend", FACTS), off.phrase("recommend", FACTS)
+    assert fake.calls == 3
+
+
+def test_a_pooled_phrasing_the_guard_turns_down_is_not_used(corpus):
+    good = "Try [p1_name] by [p1_brand] at [p1_price], or [p2_name] by [p2_brand] at [p2_price]."
+    fake = FakeModel([good])
+    phraser = ModelPhraser(fake, NLGSettings(latency_budget_ms=2000, pool_size=1), corpus)
+    key = ("recommend", tuple(phraser.values_for("recommend", FACTS)))
+    phraser._keep(key, ["Only [p1_name] at [p1_price], 20% off!"])  # a figure the facts do not hold
+    r = phraser.phrase("recommend", FACTS)
+    assert fake.calls == 1 and not r.pooled and r.delex == good  # sampled afresh
