@@ -174,9 +174,8 @@ class NLGSettings(BaseSettings):
     coverage_penalty: float = 6.0  # lower the end token's logit while a slot is unsaid (0 = off)
     vocab_check: bool = True  # closed-vocabulary guard (words the corpus never used are rejected)
     ngram_check: bool = True  # every trigram of a sentence must occur in the corpus (roles, spliced claims)
-    pool_size: int = (
-        8  # phrasings kept per act and slot set once they passed the guard, then reused (0 = always sample)
-    )
+    # phrasings kept per act and slot set once they passed the guard, then reused (0 = always sample)
+    pool_size: int = 8
 
     class Config:
         env_prefix = "SHOPGUIDE_NLG_"
