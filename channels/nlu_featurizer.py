@@ -54,7 +54,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
     ) -> SentenceEncoderFeaturizer:
         featurizer = cls(config, execution_context.node_name)
-        featurizer.encoder  # noqa: B018 - load when Rasa loads the model, not on the first shopper's message
+        featurizer.encoder.encode(["hello"])  # load (and the query path) with the model, not on a first message
         return featurizer
 
     @property

@@ -44,6 +44,9 @@ class SearchSettings(_Section):
     query_threads: int = Field(default=1, ge=1, description="torch and FAISS threads for one query")
     torch_threads: int = Field(default=0, ge=0, description="torch threads for batch encoding; 0 = every core")
     encoder_bf16: str = Field(default="auto", description="bf16 batch encoding: auto | 0")
+    query_runtime: str = Field(
+        default="onnx", description="how a turn's few texts are encoded: onnx (ONNX Runtime, CPU) | torch"
+    )
 
     @property
     def datasets_dir(self) -> Path:

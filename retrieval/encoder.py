@@ -6,6 +6,7 @@ The default is all-MiniLM-L6-v2 (6-layer BERT, 384-d) from the PyPI package
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from functools import lru_cache
@@ -14,6 +15,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+logger = logging.getLogger(__name__)
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
 _ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "minilm"}
 
@@ -54,6 +56,9 @@ class Encoder:
         self.query_threads = search.query_threads
         self.batch_threads = search.torch_threads or (os.cpu_count() or 1)
         self.bf16 = search.encoder_bf16 != "0"
+        self.runtime = search.query_runtime
+        self.cache_dir = search.cache_dir
+        self._onnx = None  # the ONNX Runtime query path (retrieval/onnx_encoder.py), made on first use
         self.dim = int(self.model.config.hidden_size)
         self._torch = torch
 
@@ -75,6 +80,9 @@ class Encoder:
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
+        fast = self._query_path() if n <= 16 else None
+        if fast is not None:
+            return fast.encode(texts)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         bar = _progress(n, desc) if progress else None
         t0 = time.perf_counter()
@@ -100,6 +108,23 @@ class Encoder:
         if bar is not None:
             bar.close()
         return out
+
+    def _query_path(self):
+        """The ONNX Runtime encoder for a turn's few texts, or None (setting ``query_runtime=torch``, a GPU,
+        or an export that failed: then torch encodes, as before)."""
+        if self.runtime != "onnx" or self.device != "cpu":
+            return None
+        if self._onnx is None:
+            from retrieval import onnx_encoder
+
+            try:
+                self._onnx = onnx_encoder.load(
+                    self.model, self.tokenizer, self.cache_dir, self.max_length, self.query_threads
+                )
+            except Exception as e:  # noqa: BLE001 - any failure leaves queries on torch, which works
+                logger.warning("ONNX query encoder unavailable (%s: %s); queries use torch", type(e).__name__, e)
+                self._onnx = False
+        return self._onnx or None
 
     def _autocast(self, n: int):
         """Bulk encoding in bfloat16 where the hardware has it (about 1.5-2x faster on
