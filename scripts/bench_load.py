@@ -24,10 +24,8 @@ import http.client
 import json
 import os
 import platform
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,30 +37,15 @@ from typing import Any, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests"))  # support: the test suite's port and rate-limit helpers
 
 from bench_dialogue import SCRIPT, pct  # noqa: E402
 
-NO_RATE_LIMITS = {"SHOPGUIDE_SENDER_MESSAGES_PER_10S": "100000", "SHOPGUIDE_CLIENT_REQUESTS_PER_10S": "1000000"}
+from support.replicas import free_block  # noqa: E402
+from support.stack import NO_RATE_LIMITS  # noqa: E402
+
 BASELINE = "786f14d"  # main before this work: one Rasa, one action server, torch query encoding, no phrase pool
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_block(n: int) -> int:
-    for _ in range(200):
-        base = random.randint(20000, 60000 - n)
-        socks = []
-        try:
-            for p in range(base, base + n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free ports")
 
 
 class Stack:

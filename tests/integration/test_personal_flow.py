@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from support.redis_process import traces
 from support.stack import cards, texts
 
 pytestmark = pytest.mark.slow
@@ -62,25 +63,7 @@ def test_forget_me_erases_everything_of_that_shopper(stack):
     assert "I've deleted everything I kept about you" in confirm
     client = redis_of(stack)
 
-    def traces(who):
-        found = []
-        for key in client.scan_iter(match="*", count=1000):
-            kind = client.type(key)
-            if kind == "string":
-                values = [client.get(key)]
-            elif kind == "hash":
-                values = list(client.hgetall(key).items())
-            elif kind == "list":
-                values = client.lrange(key, 0, -1)
-            elif kind == "set":
-                values = list(client.smembers(key))
-            else:
-                values = client.zrange(key, 0, -1)
-            if who in key or who in json.dumps(values):
-                found.append(key)
-        return found
-
-    assert traces(me) == []
-    assert traces(other)
+    assert traces(client, me) == []
+    assert traces(client, other)
     fresh = texts(stack.send(me, "what's in my cart?"))
     assert "empty" in fresh

@@ -6,7 +6,6 @@ pytest is imported lazily, so the package does not depend on it.
 from __future__ import annotations
 
 import json
-
 import shutil
 import socket
 import subprocess

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from action_helpers import Chat, P, products, services_for
-from support.redis_process import traces
 
 from actions.base import ShopAction
 from actions.search import ActionAssessRequest, ActionRecommend
 from actions.service import ActionPrivacy
 from retrieval.memory import InMemoryRetriever
 from shopper.profile import ProfileBook
+from support.redis_process import traces
 
 SNACKS = ["Grocery", "Snacks", "Snack Bars"]
 

@@ -6,14 +6,13 @@ import json
 import time
 import uuid
 
-from support.redis_process import traces as find_traces
-
 from shopper.handoff import HandoffDesk
 from shopper.orders import Line, OrderBook
 from shopper.preferences import Preference, extract
 from shopper.profile import ERASED, ProfileBook, engagement
 from shopper.reservations import Reservations
 from shopper.store import RedisShopperStore
+from support.redis_process import traces as find_traces
 
 SENDER = "c0ffee5e55i0n1d0000000000000042"
 
