@@ -47,6 +47,8 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
 
 import channels.action_validation  # noqa: F401 - action responses checked against a schema built once
+import channels.nlu_cache  # noqa: F401 - a text's NLU parse remembered
+import channels.policy_cache  # noqa: F401 - TED's predictions remembered by dialogue state
 from shopper.handoff import RELEASED_TEXT
 from shopper.pii import redact as redact_pii
 from shopper.store import StoreUnavailable, redact, unavailable_message

@@ -2,14 +2,15 @@
 by process, for a baseline commit and the working tree in the same run, with 1 and 2 replicas.
 
     python scripts/bench_load.py [--baseline REV] [--levels 1,20,50] [--seconds 40] [--replicas 1,2]
-                                 [--ordering 50x5] [--out bench/results/load]
+                                 [--ordering 50x5] [--uncached 2] [--fixed] [--out bench/results/load]
 
 Each stack is the one `make run [REPLICAS=N]` starts (``scripts/stack.py run --no-setup``: the GPT-2
 phraser on, tokens, the supervisor; nginx in front with N > 1) on free loopback ports with its own run
 dir and Redis, rate limits lifted (the load comes from one address). The baseline is checked out in a
 git worktree and run on the same venv, model and caches. A closed-loop shopper sends a turn as soon as
-the previous one is answered, through the 6-turn conversation of ``scripts/bench_dialogue.py``, with a
-new sender id for each conversation, until the window ends (each level is bounded in time and count).
+the previous one is answered, through 6-turn conversations drawn by ``scripts/shoppers.py`` (the same
+draws for every stack; ``--fixed``: bench_dialogue's one script), with a new sender id for each
+conversation, until the window ends (each level is bounded in time and count).
 CPU per turn is read from ``/proc`` for every process of the stack (client excluded). With 2 replicas
 the ordering check (``scripts/ordering_check.py``) runs after the load. The load client shares the two
 cores with the stack, as a real deployment's front end would not: compare within one run only.
@@ -24,6 +25,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import subprocess
@@ -40,18 +42,20 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))  # support: the test suite's port and rate-limit helpers
 
 from bench_dialogue import SCRIPT, pct  # noqa: E402
+from shoppers import conversation  # noqa: E402
 
 from support.replicas import free_block  # noqa: E402
 from support.stack import NO_RATE_LIMITS  # noqa: E402
 
 BASELINE = "786f14d"  # main before this work: one Rasa, one action server, torch query encoding, no phrase pool
 TICK = os.sysconf("SC_CLK_TCK")
+UNCACHED = {"SHOPGUIDE_NLU_CACHE_SIZE": "0", "SHOPGUIDE_TED_CACHE_SIZE": "0"}  # channels/nlu_cache.py, policy_cache.py
 
 
 class Stack:
     """``scripts/stack.py run --no-setup`` from ``tree`` with ``replicas`` replicas."""
 
-    def __init__(self, tree: Path, replicas: int, workdir: Path):
+    def __init__(self, tree: Path, replicas: int, workdir: Path, extra_env: Optional[Dict[str, str]] = None):
         self.tree, self.replicas, self.workdir = tree, replicas, workdir
         self.port = free_block(replicas + 1)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGUIDE_") and k != "REDIS_URL"}
@@ -70,6 +74,7 @@ class Stack:
         )
         if replicas > 1:
             self.env["SHOPGUIDE_REPLICAS"] = str(replicas)
+        self.env.update(extra_env or {})
         self.log = workdir / "launcher.log"
         self.proc: Optional[subprocess.Popen] = None
 
@@ -102,11 +107,13 @@ class Stack:
         return out
 
     def cpu_seconds(self) -> Dict[str, float]:
-        """User + system CPU of each server process and its children (nginx workers)."""
+        """User + system CPU of each server process and of its children that no pid file names (nginx's
+        workers); the launcher (``stack``) is the parent of all the others, so each process is counted once."""
         out = {}
-        for name, pid in self.pids().items():
+        named = self.pids()
+        for name, pid in named.items():
             total = 0.0
-            for p in [pid] + children(pid):
+            for p in [pid] + children(pid, stop=set(named.values())):
                 try:
                     fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
                     total += (int(fields[11]) + int(fields[12])) / TICK
@@ -134,23 +141,26 @@ class Stack:
         return (self.workdir / "api-token").read_text().strip()
 
 
-def children(pid: int) -> List[int]:
+def children(pid: int, stop: Optional[set] = None) -> List[int]:
+    """Descendants of ``pid``, leaving out those in ``stop`` and theirs."""
     try:
         kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return []
-    out = [int(k) for k in kids]
+    out = [int(k) for k in kids if int(k) not in (stop or ())]
     for k in list(out):
-        out += children(k)
+        out += children(k, stop)
     return out
 
 
-def shopper(port: int, deadline: float, out: List[Dict[str, Any]], lock: threading.Lock) -> None:
-    """Closed loop: conversations back to back until ``deadline`` (a turn in flight finishes)."""
+def shopper(port: int, deadline: float, out: List[Dict[str, Any]], lock: threading.Lock,
+            rng: Optional[random.Random]) -> None:
+    """Closed loop: conversations back to back until ``deadline`` (a turn in flight finishes); each a
+    new varied one drawn from ``rng`` (scripts/shoppers.py), or the fixed script when ``rng`` is None."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     while time.time() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
-        for kind, text in SCRIPT:
+        for kind, text in (conversation(rng) if rng else SCRIPT):
             if time.time() >= deadline:
                 break
             body = json.dumps({"sender": sender, "message": text})
@@ -170,18 +180,23 @@ def shopper(port: int, deadline: float, out: List[Dict[str, Any]], lock: threadi
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             with lock:
-                out.append({"kind": kind, "ms": (time.perf_counter() - t0) * 1000, "error": err, "empty": empty})
+                out.append({"kind": kind, "text": text, "ms": (time.perf_counter() - t0) * 1000, "error": err,
+                            "empty": empty})
     conn.close()
 
 
-def load(stack: Stack, shoppers: int, seconds: float) -> Dict[str, Any]:
+def load(stack: Stack, shoppers: int, seconds: float, seed: Optional[int]) -> Dict[str, Any]:
     samples: List[Dict[str, Any]] = []
     lock = threading.Lock()
     cpu0, t0 = stack.cpu_seconds(), time.perf_counter()
     deadline = time.time() + seconds
     threads = [
-        threading.Thread(target=shopper, args=(stack.port, deadline, samples, lock), daemon=True)
-        for _ in range(shoppers)
+        threading.Thread(
+            target=shopper,
+            args=(stack.port, deadline, samples, lock, None if seed is None else random.Random(seed * 1000 + i)),
+            daemon=True,
+        )
+        for i in range(shoppers)
     ]
     for t in threads:
         t.start()
@@ -201,6 +216,8 @@ def load(stack: Stack, shoppers: int, seconds: float) -> Dict[str, Any]:
         "p95_ms": round(pct(ok, 0.95), 1),
         "p99_ms": round(pct(ok, 0.99), 1),
         "errors": sum(1 for s in samples if s["error"]),
+        # turns whose exact text an earlier turn of this level sent: what a per-text cache could answer
+        "repeated_text_share": round(1 - len({s["text"] for s in samples}) / max(1, turns), 3),
         "error_kinds": sorted({s["error"] for s in samples if s["error"]})[:5],
         "empty": sum(1 for s in samples if s["empty"]),
         "cpu_ms_per_turn": cpu,
@@ -222,20 +239,24 @@ def worktree(rev: str, root: Path) -> Path:
 
 
 def run_variant(name: str, tree: Path, replicas: int, levels: List[int], seconds: float, workroot: Path,
-                ordering: Optional[Tuple[int, int]]) -> Dict[str, Any]:
-    stack = Stack(tree, replicas, workroot / f"{name}-{replicas}")
+                ordering: Optional[Tuple[int, int]], varied: bool, extra_env: Optional[Dict[str, str]] = None
+                ) -> Dict[str, Any]:
+    """One stack through the levels; with ``varied`` every variant gets the same drawn conversations."""
+    slug = "".join(c if c.isalnum() else "-" for c in name)
+    stack = Stack(tree, replicas, workroot / f"{slug}-{replicas}", extra_env)
     print(f">> [{name}, {replicas} replica(s)] starting the stack", flush=True)
     result: Dict[str, Any] = {"name": name, "replicas": replicas, "levels": []}
     try:
         result["start_s"] = round(stack.start(), 1)
         print(f">> ready in {result['start_s']}s; warming up", flush=True)
-        load(stack, max(2, replicas * 2), 15)  # every process past its first turns (phrasings, caches)
+        load(stack, max(2, replicas * 2), 15, 0 if varied else None)  # every process past its first turns
         for n in levels:
-            r = load(stack, n, seconds)
+            r = load(stack, n, seconds, n if varied else None)
             print(
                 f">> {n:>3} shopper(s): {r['turns_per_s']:.1f} turns/s, p50 {r['p50_ms']:.0f} ms, p95 "
                 f"{r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, {r['errors']} errors, {r['empty']} empty, "
-                f"CPU {r['cpu_ms_per_turn_total']:.0f} ms/turn {r['cpu_ms_per_turn']}",
+                f"{r['repeated_text_share']:.0%} repeated texts, CPU {r['cpu_ms_per_turn_total']:.0f} ms/turn "
+                f"{r['cpu_ms_per_turn']}",
                 flush=True,
             )
             result["levels"].append(r)
@@ -258,6 +279,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--seconds", type=float, default=40.0, help="each level's window")
     ap.add_argument("--replicas", default="1,2", help="replica counts for the working tree")
     ap.add_argument("--ordering", default="50x5", help="senders x messages for the ordering check ('' to skip)")
+    ap.add_argument("--uncached", default="2", help="replica counts for the working tree with the Rasa-side NLU "
+                    "and TED caches off ('' to skip)")
+    ap.add_argument("--fixed", action="store_true", help="every shopper sends bench_dialogue's fixed script "
+                    "(default: varied conversations from scripts/shoppers.py)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "load")
     args = ap.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x]
@@ -269,9 +294,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.baseline:
             tree = worktree(args.baseline, workroot)
-            runs.append(run_variant(f"baseline {args.baseline}", tree, 1, levels, args.seconds, workroot, None))
+            runs.append(run_variant(f"baseline {args.baseline}", tree, 1, levels, args.seconds, workroot, None,
+                                    not args.fixed))
         for n in [int(x) for x in args.replicas.split(",") if x]:
-            runs.append(run_variant("this tree", REPO, n, levels, args.seconds, workroot, ordering))
+            runs.append(run_variant("this tree", REPO, n, levels, args.seconds, workroot, ordering, not args.fixed))
+        for n in [int(x) for x in args.uncached.split(",") if x]:
+            runs.append(run_variant("this tree, caches off", REPO, n, levels, args.seconds, workroot, None,
+                                    not args.fixed, UNCACHED))
     finally:
         if tree is not None:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
@@ -282,6 +311,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "head": head.stdout.strip(),
         "levels": levels,
         "seconds_per_level": args.seconds,
+        "conversations": "fixed" if args.fixed else "varied",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
         "bench_seconds": round(time.perf_counter() - t0),
@@ -317,19 +347,24 @@ def write_md(r: Dict[str, Any], path: Path) -> None:
     lines = [
         "# Load: `make bench-load`",
         "",
-        f"Closed-loop REST shoppers on loopback, 6-turn conversations, GPT-2 phraser on, demo catalog; "
+        "Closed-loop REST shoppers on loopback, 6-turn conversations ("
+        + ("bench_dialogue's fixed script" if r.get("conversations") == "fixed" else
+           "varied: scripts/shoppers.py, the same draws for every stack")
+        + "), GPT-2 phraser on, demo catalog; "
         f"{r['machine']['cpus']} CPUs ({r['machine']['platform']}), the load client on the same cores; "
         f"{r['seconds_per_level']:g} s per level; measured {r['measured_at']} at {r['head']} "
         f"({r['bench_seconds']} s in all).",
         "",
-        "| stack | replicas | shoppers | turns/s | p50 ms | p95 ms | p99 ms | errors | empty | CPU ms/turn (all processes) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| stack | replicas | shoppers | turns/s | p50 ms | p95 ms | p99 ms | errors | empty | CPU ms/turn (all processes) "
+        "| repeated texts |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in r["runs"]:
         for lv in run["levels"]:
             lines.append(
                 f"| {run['name']} | {run['replicas']} | {lv['shoppers']} | {lv['turns_per_s']:.1f} | {lv['p50_ms']:.0f} | "
-                f"{lv['p95_ms']:.0f} | {lv['p99_ms']:.0f} | {lv['errors']} | {lv['empty']} | {lv['cpu_ms_per_turn_total']:.0f} |"
+                f"{lv['p95_ms']:.0f} | {lv['p99_ms']:.0f} | {lv['errors']} | {lv['empty']} | {lv['cpu_ms_per_turn_total']:.0f} | "
+                f"{lv.get('repeated_text_share', 0):.0%} |"
             )
     lines += ["", "Saturation (best turns/s of the levels):", ""]
     for run in r["runs"]:

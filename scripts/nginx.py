@@ -46,6 +46,8 @@ def render(servers: Sequence[str], listen: str, run_dir: Optional[Path] = None, 
         files = {"pid_file": "/tmp/nginx.pid", "error_log": "stderr", "access_log": "/dev/stdout", "temp_dir": "/tmp"}
     else:
         d = Path(run_dir)
+        if any(c in str(d) for c in '"\\\n$'):
+            raise NginxError(f"nginx can't use a run directory whose path holds a quote, backslash, $ or newline: {d}")
         files = {"pid_file": str(d / "nginx.pid"), "error_log": str(d / "error.log"),
                  "access_log": str(d / "access.log"), "temp_dir": str(d / "temp")}
     values: Dict[str, str] = {

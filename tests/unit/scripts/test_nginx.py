@@ -71,7 +71,7 @@ def test_render_refuses_no_servers_and_unknown_placeholders(tmp_path):
 def test_the_compose_config_is_the_rendering_of_the_template():
     assert (REPO / "deploy" / "nginx" / "compose.conf").read_text() == nginx.compose_config(), \
         "run `python scripts/nginx.py --compose`"
-    assert "server rasa:5005 " in nginx.compose_config() and "access_log /dev/stdout" in nginx.compose_config()
+    assert "server rasa:5005 " in nginx.compose_config() and 'access_log "/dev/stdout"' in nginx.compose_config()
 
 
 @pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()), reason="no nginx (make nginx)")
@@ -80,6 +80,18 @@ def test_real_nginx_accepts_the_written_config(tmp_path):
     nginx.check(conf)  # nginx -t
     cmd = nginx.nginx_command(conf)
     assert cmd[-2:] == ["-g", "daemon off;"] and cmd[cmd.index("-c") + 1] == str(conf)
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()), reason="no nginx (make nginx)")
+def test_a_run_dir_with_a_space_in_its_path_still_gives_a_valid_config(tmp_path):
+    conf = nginx.write_config(tmp_path / "load run-2", SERVERS, "127.0.0.1:5005")
+    nginx.check(conf)
+    assert f'pid "{tmp_path}/load run-2/nginx/nginx.pid";' in conf.read_text()
+
+
+def test_a_run_dir_nginx_cannot_quote_is_refused(tmp_path):
+    with pytest.raises(nginx.NginxError, match="quote"):
+        nginx.render(SERVERS, "127.0.0.1:5005", tmp_path / 'a"b')
 
 
 # -- the launcher's replicas (scripts/stack.py) ---------------------------------------------------
