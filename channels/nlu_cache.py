@@ -17,15 +17,15 @@ Imported by ``channels.rasa_plugins``, which every Rasa server of the stack load
 
 from __future__ import annotations
 
-import os
 from typing import Any, Dict
 
 from rasa.core.processor import MessageProcessor
 
 from channels.lru import LRU
+from config import get_settings
 
-MAX_ENTRIES = int(os.environ.get("SHOPGUIDE_NLU_CACHE_SIZE", "4096"))
-MAX_CHARS = int(os.environ.get("SHOPGUIDE_NLU_CACHE_MAX_CHARS", "120"))
+MAX_ENTRIES = get_settings().dialogue.nlu_cache_size
+MAX_CHARS = get_settings().dialogue.nlu_cache_max_chars
 _parse = MessageProcessor._parse_message_with_graph
 
 

@@ -15,7 +15,6 @@ Imported by ``channels.rasa_plugins``, which every Rasa server of the stack load
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, Dict, Optional
 
 from rasa.core.policies.policy import PolicyPrediction, SupportedData
@@ -23,8 +22,9 @@ from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.nlu.constants import TEXT
 
 from channels.lru import LRU
+from config import get_settings
 
-MAX_ENTRIES = int(os.environ.get("SHOPGUIDE_TED_CACHE_SIZE", "4096"))  # 0 turns the cache off
+MAX_ENTRIES = get_settings().dialogue.ted_cache_size  # SHOPGUIDE_TED_CACHE_SIZE; 0 turns the cache off
 _predict = TEDPolicy.predict_action_probabilities
 
 

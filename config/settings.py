@@ -108,6 +108,19 @@ class DialogueSettings(_Section):
     max_tracker_events: int = Field(
         default=1200, ge=100, description="events kept in a conversation's tracker; older turns are dropped"
     )
+    nlu_cache_size: int = Field(
+        default=4096,
+        ge=0,
+        description="message texts whose NLU parse Rasa keeps in memory (channels/nlu_cache.py; 0 = off)",
+    )
+    nlu_cache_max_chars: int = Field(
+        default=120, ge=0, description="longest message text whose parse is kept (longer ones are nearly always new)"
+    )
+    ted_cache_size: int = Field(
+        default=4096,
+        ge=0,
+        description="dialogue-state sequences whose TED prediction Rasa keeps (channels/policy_cache.py; 0 = off)",
+    )
     socketio_redis: bool = Field(
         default=False,
         description="share Socket.IO rooms between Rasa replicas through Redis (set by make run REPLICAS=N)",

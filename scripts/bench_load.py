@@ -42,13 +42,14 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))  # support: the test suite's port and rate-limit helpers
 
 from bench_dialogue import SCRIPT, pct  # noqa: E402
-from shoppers import conversation  # noqa: E402
+from shoppers import Item, conversation, load_catalog  # noqa: E402
 
 from support.replicas import free_block  # noqa: E402
 from support.stack import NO_RATE_LIMITS  # noqa: E402
 
 BASELINE = "786f14d"  # main before this work: one Rasa, one action server, torch query encoding, no phrase pool
 TICK = os.sysconf("SC_CLK_TCK")
+CATALOG = load_catalog(REPO / "data" / "generated" / "demo_catalog.jsonl")  # what the stacks serve
 UNCACHED = {"SHOPGUIDE_NLU_CACHE_SIZE": "0", "SHOPGUIDE_TED_CACHE_SIZE": "0"}  # channels/nlu_cache.py, policy_cache.py
 
 
@@ -154,13 +155,13 @@ def children(pid: int, stop: Optional[set] = None) -> List[int]:
 
 
 def shopper(port: int, deadline: float, out: List[Dict[str, Any]], lock: threading.Lock,
-            rng: Optional[random.Random]) -> None:
+            rng: Optional[random.Random], catalog: List[Item]) -> None:
     """Closed loop: conversations back to back until ``deadline`` (a turn in flight finishes); each a
     new varied one drawn from ``rng`` (scripts/shoppers.py), or the fixed script when ``rng`` is None."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     while time.time() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
-        for kind, text in (conversation(rng) if rng else SCRIPT):
+        for kind, text in (conversation(rng, catalog) if rng else SCRIPT):
             if time.time() >= deadline:
                 break
             body = json.dumps({"sender": sender, "message": text})
@@ -193,7 +194,8 @@ def load(stack: Stack, shoppers: int, seconds: float, seed: Optional[int]) -> Di
     threads = [
         threading.Thread(
             target=shopper,
-            args=(stack.port, deadline, samples, lock, None if seed is None else random.Random(seed * 1000 + i)),
+            args=(stack.port, deadline, samples, lock, None if seed is None else random.Random(seed * 1000 + i),
+                  CATALOG),
             daemon=True,
         )
         for i in range(shoppers)

@@ -1,20 +1,28 @@
 """Varied 6-turn shopping conversations for the load benchmark (scripts/bench_load.py).
 
 Each conversation keeps the shape of bench_dialogue's fixed script (greet, search, refine, details,
-compare, availability) but draws its words: the product need names one of the demo catalog's kinds
-with a random budget, colour or purpose, so nearly every search text is new (as a real shopper's is,
-and the NLU, query-vector and phrasing caches get no free hits from it); the short follow-ups come from
-small pools of everyday wordings, and repeat across shoppers as such messages do.
+compare, availability) but draws its words. The product need starts from a random product of the
+catalog the stack serves (its kind, its colour, a budget 10-60% above its price), so the search finds
+something and the follow-ups have products to talk about, and nearly every search text is new (as a
+real shopper's is: the NLU, query-vector and phrasing caches get no free hits from it). Without the
+catalog file it names one of a fixed list of kinds. The short follow-ups come from small pools of
+everyday wordings, and repeat across shoppers as such messages do.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import random
-from typing import List, Tuple
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+# (kind, colour or None, price) of a catalog product
+Item = Tuple[str, Optional[str], float]
 
 GREETINGS = ["hello", "hi", "hi there", "hey", "good morning", "hello!", "hey there", "good afternoon"]
 KINDS = [
-    "running shoes", "hiking boots", "a rain jacket", "yoga pants", "a winter coat", "sandals", "jeans",
+    "running shoes", "hiking boots", "a rain jacket", "leggings", "a winter coat", "sandals", "jeans",
     "a hoodie", "sneakers", "a backpack", "headphones", "a phone charger", "a laptop sleeve", "a frying pan",
     "a blender", "bath towels", "a duvet cover", "a dog leash", "a baby onesie", "notebooks", "a water bottle",
     "a tent", "a bike helmet", "coffee beans", "a desk lamp", "socks", "a t-shirt", "slippers", "a scarf",
@@ -34,27 +42,45 @@ STOCK = ["is the {n} one in stock?", "is the {n} one available?", "do you have t
 STORES = ["downtown", "riverside", "eastgate"]
 
 
-def need(rng: random.Random) -> str:
-    kind = rng.choice(KINDS)
-    form = rng.randrange(6)
+def load_catalog(path: Path) -> List[Item]:
+    """(kind, colour, price) of each product of a catalog JSONL file; [] when there is none."""
+    items: List[Item] = []
+    if not path.exists():
+        return items
+    with open(path) as fh:
+        for line in fh:
+            p = json.loads(line)
+            if p.get("category") and p.get("price"):
+                colour = (p.get("attributes") or {}).get("colour")
+                items.append((str(p["category"][-1]).lower(), str(colour).lower() if colour else None, float(p["price"])))
+    return items
+
+
+def need(rng: random.Random, catalog: Sequence[Item] = ()) -> str:
+    if catalog:
+        kind, colour, price = rng.choice(catalog)
+        budget = math.ceil(price * rng.uniform(1.1, 1.6))
+    else:
+        kind, colour, budget = rng.choice(KINDS).removeprefix("a "), rng.choice(COLOURS), rng.randint(15, 250)
+    form = rng.choice([0, 1, 2, 3, 4, 5] if colour else [0, 2, 3, 5])  # a colour only where the product has one
     if form == 0:
-        return f"I'm looking for {kind} under ${rng.randint(15, 250)}"
+        return f"I'm looking for {kind} under ${budget}"
     if form == 1:
-        return f"do you have {rng.choice(COLOURS)} {kind.removeprefix('a ')}?"
+        return f"do you have {colour} {kind}?"
     if form == 2:
         return f"I need {kind} {rng.choice(PURPOSES)}"
     if form == 3:
-        return f"show me {kind} {rng.choice(PURPOSES)} under {rng.randint(15, 250)} dollars"
+        return f"show me {kind} {rng.choice(PURPOSES)} under {budget} dollars"
     if form == 4:
-        return f"I want {rng.choice(COLOURS)} {kind.removeprefix('a ')} for less than ${rng.randint(15, 250)}"
-    return f"looking for {kind}, budget around ${rng.randint(15, 250)}"
+        return f"I want {colour} {kind} for less than ${budget}"
+    return f"looking for {kind}, budget around ${budget}"
 
 
-def conversation(rng: random.Random) -> List[Tuple[str, str]]:
+def conversation(rng: random.Random, catalog: Sequence[Item] = ()) -> List[Tuple[str, str]]:
     """One shopper's six (kind, text) turns."""
     return [
         ("greet", rng.choice(GREETINGS)),
-        ("search", need(rng)),
+        ("search", need(rng, catalog)),
         ("refine", rng.choice(REFINES)),
         ("details", rng.choice(DETAILS).format(n=rng.choice(ORDINALS))),
         ("compare", rng.choice(COMPARES)),
