@@ -427,9 +427,21 @@ def converse(stack: Any, script: List, walls: List[float]) -> None:
             raise RuntimeError(f"no reply to {text!r}")
 
 
-def profile_mode(model: Path, mode: str, conversations: int, warmup: int) -> Dict[str, Any]:
-    import psutil
+def talks(n: int, varied: bool, seed: int) -> List[List]:
+    """``n`` conversations: drawn by scripts/shoppers.py from the demo catalog, or bench_dialogue's fixed one."""
+    import random
+
     from bench_dialogue import SCRIPT
+    from shoppers import conversation, load_catalog
+
+    if not varied:
+        return [SCRIPT] * n
+    catalog, rng = load_catalog(REPO / "data" / "generated" / "demo_catalog.jsonl"), random.Random(seed)
+    return [conversation(rng, catalog) for _ in range(n)]
+
+
+def profile_mode(model: Path, mode: str, conversations: int, warmup: int, varied: bool) -> Dict[str, Any]:
+    import psutil
     from tqdm import tqdm
 
     from support.stack import load_stack_module
@@ -440,15 +452,15 @@ def profile_mode(model: Path, mode: str, conversations: int, warmup: int) -> Dic
         print(f">> [{mode}] starting Redis, action server and Rasa (profiled) on free loopback ports", flush=True)
         stack.start()
         try:
-            for _ in tqdm(range(warmup), desc=f"[{mode}] warm-up", unit="conversation"):
-                converse(stack, SCRIPT, [])
+            for talk in tqdm(talks(warmup, varied, 1), desc=f"[{mode}] warm-up", unit="conversation"):
+                converse(stack, talk, [])
             redis_proc = psutil.Process(stack.redis.proc.pid)
             for name in ("rasa", "actions"):
                 http_json(stack.profile_url(name) + "/reset", {})
             redis_cpu0, load0 = sum(redis_proc.cpu_times()[:2]), os.getloadavg()
             walls: List[float] = []
-            for _ in tqdm(range(conversations), desc=f"[{mode}] profiled", unit="conversation"):
-                converse(stack, SCRIPT, walls)
+            for talk in tqdm(talks(conversations, varied, 2), desc=f"[{mode}] profiled", unit="conversation"):
+                converse(stack, talk, walls)
             redis_cpu = sum(redis_proc.cpu_times()[:2]) - redis_cpu0
             snaps = {name: http_json(stack.profile_url(name), timeout=30) for name in ("rasa", "actions")}
             load1 = os.getloadavg()
@@ -491,17 +503,19 @@ def write_md(result: Dict[str, Any], path: Path) -> None:
     m = result["machine"]
     lines = ["# Where a turn's time goes: `make profile-turn`", "",
              f"{m['cpus']} CPUs ({m['cpu']}), {m['platform']}, measured {result['measured_at']}. "
-             f"Conversation (scripts/bench_dialogue.py): {' / '.join(repr(t) for t in result['script'])}. "
-             "One turn at a time over REST; Rasa, the action server and Redis are real processes.", "",
+             + (f"Conversation (scripts/bench_dialogue.py): {' / '.join(repr(t) for t in result['script'])}, repeated. "
+                if result.get("conversations") == "fixed" else
+                "Conversations drawn by scripts/shoppers.py (greet, a search built from a random demo-catalog "
+                "product, refine, details, compare, stock; new draws after the warm-up, as `make bench-load`). ")
+             + "One turn at a time over REST; Rasa, the action server and Redis are real processes.", "",
              "Wall is inclusive (nested stages are part of it); CPU is the stage's own (nested stages "
              "subtracted, all threads of the process), so each process's CPU adds up to its total; shares "
              "are of the whole stack's CPU per turn. The machine is shared: absolute figures are noisy, "
              "shares less so.", "",
-             "The same conversation repeats, so two caches are warm as they would be under steady traffic: the "
-             "search engine's query-vector cache answers the repeated search text (a new query costs one MiniLM "
-             "encode in the action server, as much as the Rasa-side encode below), and the phraser's pool of "
-             "guard-passed phrasings (`SHOPGUIDE_NLG_POOL_SIZE`) fills during the warm-up, so GPT-2 samples "
-             "only on the turns the 'calls / turn' column shows."]
+             "Caches work as under steady traffic, and the 'calls / turn' column shows how often each stage "
+             "still ran: Rasa's NLU parse by text and TED's prediction by dialogue state (channels/nlu_cache.py, "
+             "policy_cache.py), the engine's query vectors, and the phraser's pool of guard-passed phrasings "
+             "(`SHOPGUIDE_NLG_POOL_SIZE`), so GPT-2 samples only on some turns."]
     for mode, run in result["runs"].items():
         w, la = run["turn_wall_ms"], run["load_average"]
         lines += ["", f"## Replies: {mode}", "",
@@ -549,8 +563,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--conversations", type=int, default=30, help="profiled conversations (6 turns each)")
-    ap.add_argument("--warmup", type=int, default=3, help="conversations first, not counted")
+    ap.add_argument("--warmup", type=int, default=10, help="conversations first, not counted")
     ap.add_argument("--nlg", default="gpt2", help="SHOPGUIDE_NLG reply mode(s), comma-separated: gpt2, templates")
+    ap.add_argument("--fixed", action="store_true", help="bench_dialogue's one script, repeated (default: varied "
+                    "conversations from scripts/shoppers.py)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "profile"), help="writes OUT.md/.json/.png")
     args = ap.parse_args(argv)
     sys.path[:0] = [str(REPO), str(REPO / "tests"), str(THIS.parent)]  # support.stack; bench_dialogue's SCRIPT
@@ -560,10 +576,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     model = first_model_or_train()
     t0 = time.time()
-    runs = {mode.strip(): profile_mode(model, mode.strip(), args.conversations, args.warmup)
+    runs = {mode.strip(): profile_mode(model, mode.strip(), args.conversations, args.warmup, not args.fixed)
             for mode in args.nlg.split(",") if mode.strip()}
     result = {"machine": machine(), "measured_at": time.strftime("%Y-%m-%d %H:%M"), "seconds": round(time.time() - t0),
-              "script": [t for _, t in SCRIPT], "runs": runs}
+              "script": [t for _, t in SCRIPT], "conversations": "fixed" if args.fixed else "varied", "runs": runs}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{out}.json").write_text(json.dumps(result, indent=2))
