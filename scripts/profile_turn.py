@@ -499,6 +499,14 @@ def machine() -> Dict[str, Any]:
     return {"cpus": os.cpu_count(), "cpu": cpu, "platform": platform.platform(), "python": platform.python_version()}
 
 
+def rasa_caches() -> Dict[str, int]:
+    """The NLU and TED cache sizes the profiled Rasa ran with (``SHOPGUIDE_NLU_CACHE_SIZE`` / ``_TED_``)."""
+    from config.settings import get_settings
+
+    d = get_settings().dialogue
+    return {"SHOPGUIDE_NLU_CACHE_SIZE": d.nlu_cache_size, "SHOPGUIDE_TED_CACHE_SIZE": d.ted_cache_size}
+
+
 def write_md(result: Dict[str, Any], path: Path) -> None:
     m = result["machine"]
     lines = ["# Where a turn's time goes: `make profile-turn`", "",
@@ -515,7 +523,9 @@ def write_md(result: Dict[str, Any], path: Path) -> None:
              "Caches work as under steady traffic, and the 'calls / turn' column shows how often each stage "
              "still ran: Rasa's NLU parse by text and TED's prediction by dialogue state (channels/nlu_cache.py, "
              "policy_cache.py), the engine's query vectors, and the phraser's pool of guard-passed phrasings "
-             "(`SHOPGUIDE_NLG_POOL_SIZE`), so GPT-2 samples only on some turns."]
+             "(`SHOPGUIDE_NLG_POOL_SIZE`), so GPT-2 samples only on some turns."
+             + ("" if all(result.get("rasa_caches", {}).values()) else
+                f" This run had Rasa's caches sized {result.get('rasa_caches')} (0 is off).")]
     for mode, run in result["runs"].items():
         w, la = run["turn_wall_ms"], run["load_average"]
         lines += ["", f"## Replies: {mode}", "",
@@ -579,7 +589,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     runs = {mode.strip(): profile_mode(model, mode.strip(), args.conversations, args.warmup, not args.fixed)
             for mode in args.nlg.split(",") if mode.strip()}
     result = {"machine": machine(), "measured_at": time.strftime("%Y-%m-%d %H:%M"), "seconds": round(time.time() - t0),
-              "script": [t for _, t in SCRIPT], "conversations": "fixed" if args.fixed else "varied", "runs": runs}
+              "script": [t for _, t in SCRIPT], "conversations": "fixed" if args.fixed else "varied", "runs": runs,
+              "rasa_caches": rasa_caches()}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     Path(f"{out}.json").write_text(json.dumps(result, indent=2))
