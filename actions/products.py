@@ -176,7 +176,7 @@ class ActionCompare(ShopAction):
             extra = [p for p in shown if p.id not in {q.id for q in products}]
             products = products + extra[:2]
         if len(products) < 2:
-            turn.say("compare_needs_two")
+            turn.say("compare_needs_two", {"name": products[0].name} if products else {})
             return []
         facts_list = [product_facts(p, position_of(turn, p) or i) for i, p in enumerate(products, 1)]
         priced = [f for f in facts_list if f["price"] is not None]

@@ -43,6 +43,9 @@ _ORDINAL_TEXT = re.compile(
     r"|(?:#|\bnumber\s*|\bno\.?\s*|\boption\s*|\bitem\s*)(\d{1,2})\b",
     re.IGNORECASE,
 )
+# "the first two", "top 3", "the last two": a run of the shown list
+_ORDINAL_SPAN = re.compile(r"\b(first|top|last)\s+(two|three|four|five|2|3|4|5)\b", re.IGNORECASE)
+_SPAN_SIZES = {"two": 2, "three": 3, "four": 4, "five": 5}
 _QUANTITY_WORDS = {
     "one": 1,
     "two": 2,
@@ -268,7 +271,12 @@ def resolve_reference(
         return ref
     asked: List[int] = []
     pronoun = False
-    for v in entity_values(entities, C.ENT_ORDINAL):
+    span = _ORDINAL_SPAN.search(text or "")
+    if span and n_shown:
+        size = _SPAN_SIZES.get(span.group(2).lower()) or int(span.group(2))
+        end = n_shown if span.group(1).lower() == "last" else min(size, n_shown)
+        asked = list(range(max(1, end - size + 1), end + 1))
+    for v in [] if asked else entity_values(entities, C.ENT_ORDINAL):
         if normalize(v) in ("that", "this", "it", "that one", "this one"):
             pronoun = True
             continue

@@ -241,7 +241,12 @@ TEMPLATES: Dict[str, Callable[[Dict[str, Any]], str]] = {
     ),
     "details": _details,
     "compare": _compare,
-    "compare_needs_two": lambda f: "I need at least two products to compare. Search for something first.",
+    "compare_needs_two": lambda f: (
+        f'I\'ve only shown you one product so far, {f["name"]}. Ask me for another kind, or say "show more", '
+        "and I'll compare them."
+        if f.get("name")
+        else "I need at least two products to compare. Search for something first."
+    ),
     "chosen": _chosen,
     "cart": lambda f: (
         f"Your cart has {f['cart_items']} item{'s' if f['cart_items'] != 1 else ''}, {f['cart_total_text']} in total: "

@@ -89,6 +89,21 @@ def test_compare_two_ordinals(chat):
     assert [c["id"] for c in chat.cards] == [ids[0], ids[2]]
 
 
+def test_compare_the_first_two_of_three(chat):
+    ids = shown(chat)
+    chat.run(ActionCompare, "compare the first two", "compare", [ent("ordinal", "first")])
+    assert [c["id"] for c in chat.cards] == ids[:2]
+
+
+def test_compare_with_one_product_shown_names_it_rather_than_asking_for_a_search(chat, retriever, store):
+    ids = shown(chat)
+    store.set_shown("shopper1", ids[:1])  # a search that found one product
+    chat.run(ActionCompare, "compare them", "compare")
+    name = retriever.get(ids[0]).name
+    assert f"only shown you one product so far, {name}" in chat.text and "Search for something first" not in chat.text
+    assert not chat.cards
+
+
 def test_choose_adds_quantity_to_the_redis_cart(chat, retriever, store):
     ids = shown(chat)
     chat.run(ActionChoose, "I'll take two of the second one", "choose", [ent("quantity", "2"), ent("ordinal", "2")])

@@ -75,6 +75,10 @@ def test_refinements(text, ents, kinds):
     ("#3", [], 3, [2], None),
     ("the fifth one", [ent("ordinal", "5")], 3, [], 5),
     ("compare 1 and 3", [ent("ordinal", "1"), ent("ordinal", "3")], 3, [0, 2], None),
+    ("compare the first two", [ent("ordinal", "first")], 3, [0, 1], None),
+    ("compare the last two", [], 4, [2, 3], None),
+    ("the top 3", [], 5, [0, 1, 2], None),
+    ("compare the first three", [], 2, [0, 1], None),  # only two shown: those two
 ])
 def test_ordinals(text, ents, n, positions, oor):
     ref = resolve_reference(ents, text, n)

@@ -26,6 +26,8 @@ def kinds() -> KindIndex:
     ("electric kettles under $40", "Electric Kettle", True),
     ("a few cans of chickpeas", "Canned Goods", True),
     ("a laptop for school, one I can keep open all day", "laptops", False),  # "can" is a verb here
+    ("black yoga pants", "Leggings", True),  # not the Yoga Mat that shares the word "yoga"
+    ("some black pants for work", "Bottoms", True),  # a family: all the trousers, jeans, chinos...
 ])
 def test_the_kind_a_request_names(kinds, text, kind, carried):
     m = kinds.recognise(text)
