@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Dict, List, Optional
 
@@ -34,7 +35,9 @@ def with_kind(req: Request, match: KindMatch) -> Request:
     """``req`` limited to the catalog kind it names: its leaf category becomes a hard filter, and the
     kind's name leads the search words ("keep my coffee hot" searches travel mugs, by name too)."""
     kind = match.kind.name.lower()
-    text = req.text if kind in req.text else f"{kind} {req.text}".strip()
+    text = (
+        req.text if re.search(rf"\b{re.escape(kind)}\b", req.text) else f"{kind} {req.text}".strip()
+    )  # "tea" is not in "teabags"
     return replace(req, text=text, filters=req.filters.copy(update={"category": kind}))
 
 
@@ -54,7 +57,10 @@ def kind_of(turn: Turn, req: Request) -> Optional[KindMatch]:
     text = turn.text or " ".join(entity_values(turn.entities, C.ENT_PRODUCT))
     match = turn.retriever.kinds.recognise(text)
     if match is not None and req.hint_words and match.confidence < 0.5:
-        return None
+        # in passing, unless the name is most of what the request asks for ("trousers for the office")
+        content = stems(" ".join(req.content_words))
+        if not content or len(content & stems(match.said)) * 2 < len(content):
+            return None
     return match
 
 

@@ -253,6 +253,15 @@ def test_an_unknown_kind_is_not_answered_with_lookalikes(chat):
     assert "don't carry" in chat.text and not chat.cards
 
 
+def test_a_kind_named_by_another_word_with_an_occasion_is_searched_not_refused(chat, retriever):
+    # "teabags" is a shopper's name for Tea (data/kinds.yml) that no product name holds; "office" and
+    # "kitchen" are occasion words, but the kind is what the request asks for, not a word said in passing
+    chat.run(ActionAssessRequest, "I need teabags for the office kitchen", "search_product")
+    chat.run(ActionRecommend, "I need teabags for the office kitchen", "search_product")
+    assert "don't carry" not in chat.text
+    assert chat.cards and {retriever.get(c["id"]).category[-1] for c in chat.cards} == {"Tea"}, chat.text
+
+
 def test_a_named_kind_limits_the_list_to_that_kind(chat, retriever):
     chat.run(ActionAssessRequest, "a kettle please", "search_product")
     chat.run(ActionRecommend, "a kettle please", "search_product")
