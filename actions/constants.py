@@ -70,7 +70,7 @@ recommendation recommendations suggest suggestion suggestions idea ideas help ar
 got sell selling have has do you any can from by up under over below above than less more cheap
 cheaper cheapest pricier expensive affordable lower higher price prices priced similar other others
 brand brands different another option options else next reset start over again instead same
-ones please thanks ok okay yes no not actually now well oh hmm
+ones please thanks ok okay yes no not actually now well oh hmm after nothing too pricey costly
 """.split()
 )
 

@@ -20,7 +20,26 @@ BASIC_COLOURS = (
     "black white red blue green yellow orange pink purple violet brown grey gray beige navy maroon "
     "silver gold cream olive teal turquoise magenta lavender khaki tan charcoal peach mustard"
 ).split()
-CHEAP_WORDS = ("cheap", "cheapest", "budget", "affordable", "inexpensive", "low cost", "low-cost", "economical")
+CHEAP_WORDS = (
+    "cheap",
+    "cheapest",
+    "budget",
+    "affordable",
+    "inexpensive",
+    "low cost",
+    "low-cost",
+    "economical",
+    # checked before PRICEY_WORDS: "nothing too expensive" asks for cheap, not premium
+    "not too expensive",
+    "nothing too expensive",
+    "not expensive",
+    "nothing expensive",
+    "not too pricey",
+    "nothing too pricey",
+    "not too costly",
+    "nothing too costly",
+    "break the bank",
+)
 PRICEY_WORDS = ("premium", "luxury", "high end", "high-end", "expensive", "top end")
 _CUR = r"(?:rs\.?|inr|₹|rupees?|\$|usd|dollars?|bucks|€|eur|euros?|£|gbp)"
 _NUM = r"(\d+(?:[.,]\d+)?)(\s*k\b)?"

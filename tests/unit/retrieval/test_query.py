@@ -76,6 +76,12 @@ def test_cheap_sets_price_preference_not_a_bound():
     assert parse_query("premium headphones", VOCAB).price_preference == "high"
 
 
+@pytest.mark.parametrize("text", ["black yoga pants, nothing too pricey", "a kettle, not too expensive please",
+                                  "headphones that won't break the bank"])
+def test_a_negated_pricey_word_asks_for_cheap(text):
+    assert parse_query(text, VOCAB).price_preference == "low"
+
+
 @pytest.mark.parametrize("text", ["", "🛒🛒🛒", "\x00\x07\x1b[31m", "a" * 10_000, "€€€ 💸 under"])
 def test_odd_input_never_raises(text):
     q = parse_query(text, VOCAB)
