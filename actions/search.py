@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any, Dict, List, Optional
 
@@ -35,9 +34,10 @@ def with_kind(req: Request, match: KindMatch) -> Request:
     """``req`` limited to the catalog kind it names: its leaf category becomes a hard filter, and the
     kind's name leads the search words ("keep my coffee hot" searches travel mugs, by name too)."""
     kind = match.kind.name.lower()
-    text = (
-        req.text if re.search(rf"\b{re.escape(kind)}\b", req.text) else f"{kind} {req.text}".strip()
-    )  # "tea" is not in "teabags"
+    # a family leads with the word said: "trousers" finds jeans and chinos, "bottoms" finds shorts
+    lead = match.said.lower() if match.kind.family else kind
+    # unless the request holds it already, as words ("shoes" holds "shoe"; "teabags" does not hold "tea")
+    text = req.text if stems(lead) <= stems(req.text) else f"{lead} {req.text}".strip()
     return replace(req, text=text, filters=req.filters.copy(update={"category": kind}))
 
 

@@ -71,7 +71,8 @@ def _model_name(p: Product) -> str:
     for axis in ("size", "colour"):
         value = p.attributes.get(axis)
         if value:
-            name = re.sub(rf"[\s,/-]*\b{re.escape(value)}\b", "", name, flags=re.IGNORECASE)
+            # the value as its own part of the name: the "S" of "Men's" is not the size S
+            name = re.sub(rf"[\s,/-]+{re.escape(value)}(?=$|[\s,/-])", "", name, flags=re.IGNORECASE)
     return re.sub(r"[\s,/-]+$", "", name).strip() or p.name
 
 

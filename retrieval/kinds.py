@@ -71,6 +71,7 @@ class Kind:
     name: str  # the catalog's leaf category ("Running Shoes"), or the kind's plural ("bikes")
     carried: bool
     names: Tuple[Tuple[str, FrozenSet[str]], ...]  # (name as written, its stems)
+    family: bool = False  # a category above the leaves ("Footwear", "Bottoms"), named as a whole
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class KindIndex:
         for name, aliases in (data.get("families") or {}).items():
             branch = branches.get(str(name).lower())
             if branch is not None and branch.lower() not in leaves:
-                kinds.append(Kind(branch, True, _names([branch, *(aliases or [])])))
+                kinds.append(Kind(branch, True, _names([branch, *(aliases or [])]), family=True))
         carried_stems = {stems for k in kinds for _, stems in k.names}
         for name, aliases in (data.get("not_carried") or {}).items():
             names = tuple(n for n in _names([name, *(aliases or [])]) if n[1] not in carried_stems)

@@ -72,3 +72,12 @@ def test_only_the_axes_that_vary_are_listed():
     sold_out = [shoe("b", "navy", s, {"downtown": 0}, group="H") for s in ("M", "L")]
     assert variant_options(sold_out) == {"sizes": []}
     assert options_text({"sizes": []}) == ""
+
+
+def test_the_model_name_drops_its_size_and_colour_but_not_a_possessive_s():
+    from actions.variants import _model_name
+
+    shorts = Product(id="d1", group="HP-DENIM", name="Harbor & Pine Men's Denim Shorts - Navy, S", brand="Harbor & Pine",
+                     category=["Apparel", "Bottoms", "Shorts"], price=19.99, attributes={"colour": "navy", "size": "S"})
+    assert _model_name(shorts) == "Harbor & Pine Men's Denim Shorts"
+    assert _model_name(shoe("v1", "blue", "UK 4", {})) == "Velocita Women's Road Running Shoes"
