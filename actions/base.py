@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -119,6 +120,13 @@ class Turn:
         self.dispatcher.utter_message(**kwargs)
         return text
 
+    def last_buttons(self) -> List[Dict[str, Any]]:
+        """The buttons of the bot's last message (none when it had none)."""
+        for e in reversed(list(getattr(self.tracker, "events", None) or [])):
+            if isinstance(e, dict) and e.get("event") == "bot":
+                return [b for b in (e.get("data") or {}).get("buttons") or [] if isinstance(b, dict)]
+        return []
+
     def offered(self, payload: str) -> bool:
         """Whether the bot's last message offered a button with this payload (e.g. "/place_order"), so a
         plain "yes" now means that button."""
@@ -161,7 +169,31 @@ class ShopAction(Action, ABC):
         handled = before_act(turn)
         if handled is not None:
             return handled
+        answered = self.size_answer(turn)
+        if answered is not None:
+            return answered
         return self.act(turn)
+
+    def size_answer(self, turn: Turn) -> Optional[List[Dict[str, Any]]]:
+        """ "M" typed after "Which size?": what pressing that size's button does (add to the cart, or hold
+        it at the store), whichever action the NLU picked for the bare size; the turn ends there."""
+        from actions.variants import typed_size_answer
+
+        answer = typed_size_answer(turn)
+        if answer is None:
+            return None
+        intent, payload = answer
+        from actions.cart import ActionChoose
+        from actions.reserve import ActionReserve
+
+        handler = {"choose": ActionChoose, "reserve": ActionReserve}.get(intent)
+        if handler is None:
+            return None
+        pressed = Turn.of(turn.dispatcher, turn.tracker, self.services)
+        pressed.text, pressed.intent = payload, intent
+        raw = payload[payload.index("{") :] if "{" in payload else "{}"
+        pressed.entities = [{"entity": k, "value": v} for k, v in json.loads(raw).items()]
+        return list(handler(self.services).act(pressed) or []) + [{"event": "followup", "name": "action_listen"}]
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]

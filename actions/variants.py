@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from actions import constants as C
 from actions.base import Turn
@@ -25,6 +25,29 @@ def size_in(text: str) -> Optional[str]:
     if not m:
         return None
     return next(g for g in m.groups() if g).strip()
+
+
+_SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "extra large": "xl", "extra small": "xs"}
+
+
+def typed_size_answer(turn: Turn) -> Optional[Tuple[str, str]]:
+    """A short typed answer ("M", "size 9", "medium, please", "UK 7") to the last message's size buttons:
+    (intent, payload) of the button with that size, as if the shopper had pressed it; None otherwise."""
+    text = (turn.text or "").strip()
+    if not text or text.startswith("/") or len(text.split()) > 5:
+        return None
+    buttons = {str(b.get("title", "")).lower(): str(b.get("payload", "")) for b in turn.last_buttons()}
+    if not buttons:
+        return None
+    low = re.sub(r"[^a-z0-9. ]+", " ", text.lower())
+    low = re.sub(r"\b(?:please|thanks|thank you|i'?ll take|i take|i wear|i'?m an?|the|one|size)\b", " ", low)
+    said = " ".join(low.split())
+    candidates = [said, _SIZE_WORDS.get(said, said), (size_in(text) or "").lower()]
+    for c in candidates:
+        if c and c in buttons:
+            intent = buttons[c][1:].split("{", 1)[0]
+            return intent, buttons[c]
+    return None
 
 
 def choose_variant(turn: Turn, p: Product, intent: str, store_id: Optional[str] = None) -> Optional[Product]:

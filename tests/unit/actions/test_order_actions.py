@@ -256,6 +256,35 @@ def test_adding_a_model_with_sizes_asks_the_size_then_takes_it(shoe_chat, store)
     assert store.get_cart("shopper1") == {"v1": 1, "v3": 1}
 
 
+@pytest.mark.parametrize("typed", ["UK 7", "uk 7 please", "size UK 7", "I'll take the UK 7"])
+def test_a_size_typed_after_the_question_is_taken_whatever_action_the_nlu_picked(shoe_chat, store, typed):
+    from actions.search import ActionAssessRequest
+
+    shoe_chat.run(ActionChoose, "add the first one", "choose", [ent("ordinal", "1")])
+    asked = [{"event": "bot", "text": shoe_chat.text, "data": {"buttons": shoe_chat.messages[-1]["buttons"]}}]
+    events = shoe_chat.run(ActionAssessRequest, typed, "search_product", events=asked)
+    assert store.get_cart("shopper1") == {"v1": 1} and "Added" in shoe_chat.text
+    assert events[-1] == {"event": "followup", "name": "action_listen"}  # the search the NLU chose does not run
+
+
+def test_a_size_typed_without_a_size_question_is_no_answer(shoe_chat, store):
+    from actions.search import ActionAssessRequest
+
+    shoe_chat.run(ActionAssessRequest, "UK 7", "search_product")
+    assert store.get_cart("shopper1") == {}
+    other = [{"event": "bot", "text": "Anything else?", "data": {"buttons": [{"title": "UK 7", "payload": "/greet"}]}}]
+    shoe_chat.run(ActionAssessRequest, "UK 7", "search_product", events=other)
+    assert store.get_cart("shopper1") == {}  # a button that is not a size choice is not pressed
+
+
+def test_a_size_typed_after_a_reservation_asked_it_holds_that_size(shoe_chat):
+    shoe_chat.run(ActionReserve, "reserve the first one at riverside", "reserve", [ent("ordinal", "1")])
+    asked = [{"event": "bot", "text": shoe_chat.text, "data": {"buttons": shoe_chat.messages[-1]["buttons"]}}]
+    shoe_chat.run(ActionChoose, "UK 4", "choose", events=asked)
+    code = re.search(r"pickup code is ([A-Z0-9]{6})", shoe_chat.text).group(1)
+    assert shoe_chat.services.reservations.get(code)["variant"] == "UK 4, blue"
+
+
 def test_a_size_the_model_does_not_come_in(shoe_chat, store):
     shoe_chat.run(ActionChoose, "add the first one in UK 15", "choose", [ent("ordinal", "1")])
     assert "doesn't come in UK 15" in shoe_chat.text and store.get_cart("shopper1") == {}
