@@ -71,6 +71,7 @@ got sell selling have has do you any can from by up under over below above than 
 cheaper cheapest pricier expensive affordable lower higher price prices priced similar other others
 brand brands different another option options else next reset start over again instead same
 ones please thanks ok okay yes no not actually now well oh hmm after nothing too pricey costly
+who whom whose likes loves enjoys into he she they his hers their
 """.split()
 )
 

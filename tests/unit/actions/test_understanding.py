@@ -15,7 +15,10 @@ def test_vague_requests(text):
 
 @pytest.mark.parametrize("text,words", [("I need an electric kettle under $50", ["electric", "kettle"]),
                                         ("show me running shoes", ["running", "shoes"]),
-                                        ("a gift card for my dad", ["card"])])
+                                        ("a gift card for my dad", ["card"]),
+                                        ("something not too expensive for my dad who likes coffee", ["coffee"]),
+                                        ("actually I need trousers for the office", ["trousers"]),
+                                        ("i'm after black yoga pants, nothing too pricey", ["yoga", "pants"])])
 def test_specific_requests(text, words):
     r = parse_request(text)
     assert not r.is_vague and r.content_words == words
