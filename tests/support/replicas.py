@@ -14,6 +14,7 @@ import random
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -81,12 +82,17 @@ class ReplicaStack(SupervisedStack):
         path = self.workdir / "nginx" / "access.log"
         return path.read_text(errors="replace").splitlines() if path.exists() else []
 
-    def served_by(self, since: int = 0, uri: str = "/webhooks/rest/webhook") -> List[str]:
+    def served_by(self, since: int = 0, uri: str = "/webhooks/rest/webhook", at_least: int = 1) -> List[str]:
         """The upstream field (``127.0.0.1:port``, or several after a retry) of each request to ``uri``
-        logged after line ``since`` of the access log."""
-        out = []
-        for line in self.access_log()[since:]:
-            parts = line.split()
-            if len(parts) > 3 and parts[2] == uri:
-                out.append(line.split("upstream=", 1)[1].split(" upstream_status=", 1)[0])
-        return out
+        logged after line ``since`` of the access log. nginx writes a request's line after it has sent the
+        response, so a client can read the log first: wait up to 5 s for ``at_least`` lines."""
+        deadline = time.monotonic() + 5
+        while True:
+            out = []
+            for line in self.access_log()[since:]:
+                parts = line.split()
+                if len(parts) > 3 and parts[2] == uri:
+                    out.append(line.split("upstream=", 1)[1].split(" upstream_status=", 1)[0])
+            if len(out) >= at_least or time.monotonic() > deadline:
+                return out
+            time.sleep(0.05)
