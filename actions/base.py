@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence
 
 from rasa_sdk import Action, Tracker
@@ -130,11 +129,7 @@ class Turn:
     def offered(self, payload: str) -> bool:
         """Whether the bot's last message offered a button with this payload (e.g. "/place_order"), so a
         plain "yes" now means that button."""
-        for e in reversed(list(getattr(self.tracker, "events", None) or [])):
-            if isinstance(e, dict) and e.get("event") == "bot":
-                buttons = (e.get("data") or {}).get("buttons") or []
-                return any(str(b.get("payload", "")).startswith(payload) for b in buttons if isinstance(b, dict))
-        return False
+        return any(str(b.get("payload", "")).startswith(payload) for b in self.last_buttons())
 
     def shown_products(self, before: bool = False) -> List[Product]:
         """The last shown list (``before``: the one shown before it), in order; ids no longer in the
@@ -182,17 +177,17 @@ class ShopAction(Action, ABC):
         answer = typed_size_answer(turn)
         if answer is None:
             return None
-        intent, payload = answer
+        from actions.cards import parse_payload
         from actions.cart import ActionChoose
         from actions.reserve import ActionReserve
 
+        intent, entities = parse_payload(answer)
         handler = {"choose": ActionChoose, "reserve": ActionReserve}.get(intent)
         if handler is None:
             return None
-        pressed = Turn.of(turn.dispatcher, turn.tracker, self.services)
-        pressed.text, pressed.intent = payload, intent
-        raw = payload[payload.index("{") :] if "{" in payload else "{}"
-        pressed.entities = [{"entity": k, "value": v} for k, v in json.loads(raw).items()]
+        pressed = replace(
+            turn, text=answer, intent=intent, entities=[{"entity": k, "value": v} for k, v in entities.items()]
+        )
         return list(handler(self.services).act(pressed) or []) + [{"event": "followup", "name": "action_listen"}]
 
     async def run(

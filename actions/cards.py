@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from actions.replies import money
 from actions.replies.facts import ProductFacts
@@ -147,6 +147,12 @@ def card(
 def payload(intent: str, entities: Optional[Dict[str, Any]] = None) -> str:
     """A button payload Rasa parses without NLU: ``/intent{"entity": "value"}``."""
     return f"/{intent}" + (json.dumps(entities, separators=(",", ":")) if entities else "")
+
+
+def parse_payload(text: str) -> Tuple[str, Dict[str, Any]]:
+    """``payload``'s inverse: ``/choose{"product_id":"v1"}`` -> ("choose", {"product_id": "v1"})."""
+    intent, brace, rest = text.lstrip("/").partition("{")
+    return intent, json.loads(brace + rest) if brace else {}
 
 
 def button(title: str, intent: str, entities: Optional[Dict[str, Any]] = None) -> Dict[str, str]:

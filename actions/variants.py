@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from actions import constants as C
 from actions.base import Turn
@@ -30,9 +30,9 @@ def size_in(text: str) -> Optional[str]:
 _SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "extra large": "xl", "extra small": "xs"}
 
 
-def typed_size_answer(turn: Turn) -> Optional[Tuple[str, str]]:
+def typed_size_answer(turn: Turn) -> Optional[str]:
     """A short typed answer ("M", "size 9", "medium, please", "UK 7") to the last message's size buttons:
-    (intent, payload) of the button with that size, as if the shopper had pressed it; None otherwise."""
+    the payload of the button with that size, as if the shopper had pressed it; None otherwise."""
     text = (turn.text or "").strip()
     if not text or text.startswith("/") or len(text.split()) > 5:
         return None
@@ -45,8 +45,7 @@ def typed_size_answer(turn: Turn) -> Optional[Tuple[str, str]]:
     candidates = [said, _SIZE_WORDS.get(said, said), (size_in(text) or "").lower()]
     for c in candidates:
         if c and c in buttons:
-            intent = buttons[c][1:].split("{", 1)[0]
-            return intent, buttons[c]
+            return buttons[c]
     return None
 
 

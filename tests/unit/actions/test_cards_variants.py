@@ -81,3 +81,10 @@ def test_the_model_name_drops_its_size_and_colour_but_not_a_possessive_s():
                      category=["Apparel", "Bottoms", "Shorts"], price=19.99, attributes={"colour": "navy", "size": "S"})
     assert _model_name(shorts) == "Harbor & Pine Men's Denim Shorts"
     assert _model_name(shoe("v1", "blue", "UK 4", {})) == "Velocita Women's Road Running Shoes"
+
+
+def test_a_button_payload_parses_back_to_its_intent_and_entities():
+    from actions.cards import parse_payload, payload
+
+    assert parse_payload(payload("choose", {"product_id": "v1"})) == ("choose", {"product_id": "v1"})
+    assert parse_payload(payload("checkout")) == ("checkout", {})
